@@ -1,0 +1,11 @@
+// Jest runs TypeScript through swc (transpile only); `npm test` type-checks first with tsc.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 120000,
+  maxWorkers: 2,
+};
