@@ -1,0 +1,347 @@
+// The seams of clsrl: data items, splits, prompts, the engine/policy contract, method plugins,
+// run specs and stored rows. Types only (no behaviour), so every part can be built and tested alone.
+// See ../shared/DESIGN.md for the picture these types implement.
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+/** One labelled image as a CoOp/Dassl `Datum`. */
+export interface Example {
+  /** Path relative to the data root, forward slashes (e.g. `oxford_pets/images/abyssinian_1.jpg`). */
+  image: string;
+  /** Absolute path on disk. */
+  absPath: string;
+  /** 0-based label within the class list of the set the example belongs to. */
+  label: number;
+  /** Class name exactly as the dataset defines it (underscores kept). */
+  classname: string;
+}
+
+/** A dataset as read from disk: the full CoOp train/val/test lists and the class list. */
+export interface LoadedDataset {
+  /** Registry name, e.g. `OxfordPets` or a suite-defined name. */
+  name: string;
+  /** Class names in label order (derived from the train split, as Dassl does). */
+  classnames: string[];
+  train: Example[];
+  val: Example[];
+  test: Example[];
+  /** sha256 over the split definition (file lists, labels, names), for reproducibility records. */
+  fingerprint: string;
+  /** Notes on deviations from the reference loader (e.g. ImageNet listdir order sorted). */
+  notes: string[];
+}
+
+export type SettingName = 'few-shot' | 'base-to-new';
+
+/** A named evaluation set: its items and the class list a prompt may offer as candidates. */
+export interface EvalSet {
+  /** `test` for few-shot, `base` / `new` for base-to-new, `transfer:<Dataset>` for cross-dataset. */
+  name: string;
+  /** The dataset the items come from. */
+  dataset: string;
+  classnames: string[];
+  items: Example[];
+}
+
+/** The result of applying a setting to a dataset: what a method trains on and what it is tested on. */
+export interface Split {
+  dataset: string;
+  setting: SettingName;
+  shots: number;
+  seed: number;
+  /** `{all: [...]}` for few-shot, `{base: [...], new: [...]}` for base-to-new. */
+  classes: Record<string, string[]>;
+  /** Class list the training prompts draw candidates from (all classes, or the base classes). */
+  trainClassnames: string[];
+  train: Example[];
+  /** Few-shot val with K = min(shots, 4) (empty for ImageNet), filtered like train. */
+  val: Example[];
+  evals: EvalSet[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prompts
+
+/** Which prompt template a method uses: think-then-answer (CLS-RL) or answer-only (No-Thinking). */
+export type TemplateKind = 'think' | 'direct';
+/** Training and evaluation templates differ slightly in the paper's code (see reference/). */
+export type TemplateUse = 'train' | 'eval' | 'eval-b2n-base';
+
+/** A classification question about one image, before the method's template is applied. */
+export interface Question {
+  /** Stable id: `<dataset>/<set>/<index>`. */
+  id: string;
+  dataset: string;
+  /** Absolute image path. */
+  image: string;
+  /** Path relative to the data root. */
+  imageRel: string;
+  label: number;
+  classname: string;
+  /** Candidate names offered in the prompt (always contains `classname`). */
+  candidates: string[];
+  /** `<prefix>\n Please choose one from list [ a, b].` (the paper's `problem`). */
+  problem: string;
+}
+
+/** What an engine sees: an image and the final prompt text (template applied). */
+export interface PromptInput {
+  id: string;
+  /** Absolute path to the image file; engines decode it through harness image utilities. */
+  image: string;
+  text: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine / policy contract (DESIGN.md "Engines and the policy contract")
+
+/** A model an engine can load: the engine's base model or a checkpoint a method produced. */
+export interface ModelRef {
+  engine: string;
+  /** `base` for the engine's base model, else a checkpoint id (run id). */
+  id: string;
+  /** Checkpoint folder (safetensors + config.json for tiny; an HF folder for real models). */
+  path?: string;
+}
+
+export interface GenerateOptions {
+  /** Samples per prompt. */
+  n: number;
+  /** 0 means greedy. */
+  temperature: number;
+  maxTokens: number;
+  seed: number;
+}
+
+export interface Completion {
+  /** Generated token ids, including the end token when the model stopped. */
+  tokens: number[];
+  /** Decoded text, without special tokens. */
+  text: string;
+  /** log pi(y_t | ...) for each generated token under the sampling distribution's model. */
+  logprobs: number[];
+  finishReason: 'stop' | 'length';
+}
+
+/** A token sequence answering prompt `promptIndex` (a sampled completion or an SFT target). */
+export interface TokenSeq {
+  promptIndex: number;
+  tokens: number[];
+}
+
+export interface OptimizerConfig {
+  lr: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global gradient-norm clip; 0 disables. */
+  gradClip: number;
+  /** Linear warmup steps, then the schedule. */
+  warmupSteps: number;
+  schedule: 'constant' | 'linear' | 'cosine';
+  totalSteps: number;
+}
+
+export interface StepStats {
+  /** The surrogate loss -sum(w_t log pi(y_t)) that was differentiated. */
+  loss: number;
+  gradNorm: number;
+  lr: number;
+  tokens: number;
+  wallMs: number;
+}
+
+/** A model loaded in memory (opaque to methods). */
+export interface LoadedModel {
+  readonly ref: ModelRef;
+}
+
+/** Optimizer state owned by the engine (opaque to methods). */
+export interface OptimizerHandle {
+  readonly config: OptimizerConfig;
+}
+
+/**
+ * In-process engines implement the whole contract; evaluation-only engines (an OpenAI-compatible
+ * server) implement `generate` and throw a ClsrlError('ENGINE') from the training calls.
+ */
+export interface Engine {
+  readonly name: string;
+  /** Whether step/logprobs work, i.e. methods can train in-process. */
+  readonly trains: boolean;
+  baseModel(): ModelRef;
+  load(ref: ModelRef): Promise<LoadedModel>;
+  /** A frozen copy (the GRPO reference model). */
+  freeze(model: LoadedModel): Promise<LoadedModel>;
+  generate(model: LoadedModel, prompts: PromptInput[], opts: GenerateOptions): Promise<Completion[][]>;
+  /** Per-token log-probs of each sequence under `model` (reference model, old policy). */
+  logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]>;
+  createOptimizer(model: LoadedModel, config: OptimizerConfig): OptimizerHandle;
+  /** Applies the gradient of -sum_t w_t * log pi(y_t) over all sequences, one optimizer update. */
+  step(
+    model: LoadedModel,
+    prompts: PromptInput[],
+    seqs: TokenSeq[],
+    tokenWeights: number[][],
+    optimizer: OptimizerHandle,
+  ): Promise<StepStats>;
+  /** Tokens of a target answer, ending with the end token (SFT targets). */
+  encodeTarget(text: string): number[];
+  save(model: LoadedModel, dir: string): Promise<ModelRef>;
+  dispose(model: LoadedModel): Promise<void>;
+  /** Identity of the engine's weights/config for run ids (e.g. sha of the base checkpoint). */
+  fingerprint(): string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scoring
+
+export type RewardName = 'format' | 'accuracy' | 'equality';
+
+export interface Score {
+  rewards: Partial<Record<RewardName, number>>;
+  /** Sum of the rewards. */
+  reward: number;
+  /** Answer extracted for evaluation (first <answer> content, or the whole stripped output). */
+  extracted: string;
+  /** The paper's lenient evaluation match (equal or contains, case-insensitive, `_` retried as space). */
+  correct: boolean;
+  /** Strict exact match (case-insensitive equality of the extracted answer and the label). */
+  strictCorrect: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods
+
+/** Per-step training record (slash-namespaced metric names, as in TRL). */
+export interface TrainStepRecord {
+  step: number;
+  epoch: number;
+  loss: number;
+  /** e.g. {'reward/format': 0.5, 'reward/accuracy': 0.25} */
+  rewards: Record<string, number>;
+  rewardStd: number;
+  completionLength: number;
+  kl: number;
+  lr: number;
+  gradNorm: number;
+  tokensGenerated: number;
+  wallMs: number;
+}
+
+export interface TrainHooks {
+  onStepEnd?(rec: TrainStepRecord): void;
+  /** Progress within the training phase, in steps. */
+  onProgress?(done: number, total: number): void;
+}
+
+export interface TrainContext<C> {
+  engine: Engine;
+  /** The base model, loaded. The method may train it in place. */
+  model: LoadedModel;
+  config: C;
+  /** Training questions (candidate lists fixed and seeded). */
+  train: Question[];
+  /** Applies the method's training template to a question. */
+  prompt(q: Question): PromptInput;
+  seed: number;
+  dataset: string;
+  /** Folder the method may write artifacts/checkpoints to. */
+  workDir: string;
+  hooks: TrainHooks;
+}
+
+export interface TrainResult {
+  /** The model to evaluate (the trained in-memory model, or the base for zero-shot). */
+  model: LoadedModel;
+  steps: number;
+  tokensGenerated: number;
+}
+
+export interface MethodMeta {
+  /** Registry name, kebab-case (`cls-rl`). */
+  name: string;
+  /** Display name in reports (`CLS-RL`). */
+  title: string;
+  description: string;
+  /** Template used in evaluation (and training). */
+  template: TemplateKind;
+  /** Whether the method trains (zero-shot does not; its evaluations are shared across seeds/shots). */
+  trains: boolean;
+  /** Rewards reported for this method's completions. */
+  rewards: RewardName[];
+  /** Key of this method's rows in reference/paper-results.json, if the paper reports it. */
+  paperKey?: string;
+}
+
+/** A method plugin: one file in methods/, one line in methods/registry.ts. */
+export interface MethodPlugin<C extends object = Record<string, unknown>> {
+  meta: MethodMeta;
+  /** Defaults for a dataset (some defaults, like epochs, are per dataset in the paper). */
+  defaults(dataset: string): C;
+  /** Validates and fills a partial config; throws ClsrlError('BAD_CONFIG') saying what to change. */
+  validate(partial: unknown, dataset: string): C;
+  train(ctx: TrainContext<C>): Promise<TrainResult>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs and results
+
+/** Prompt-construction options (documented variants of the paper's protocol). */
+export interface PromptOptions {
+  /**
+   * `code`: int(0.4*C), all classes if below 30, cap 100 (the notebook; default).
+   * `text`: 40% few-shot / 80% base-to-new, all if below 30, cap 100 (the paper's D.1 text).
+   * `clamp`: clamp(int(0.4*C), 30, 100) when C >= 30, else all (fits the printed DTD prompts).
+   */
+  candidateRule: 'code' | 'text' | 'clamp';
+  /** `test` (CoOp) or `test+val` (the CLS-RL eval code keeps `test` and `valid` rows). */
+  evalSplit: 'test' | 'test+val';
+  /** Seed of the candidate lists for evaluation prompts, shared by all runs (paper: 100). */
+  evalPromptSeed: number;
+  /** Cap on evaluation examples per set (0 = all); for quick suites. */
+  evalLimit: number;
+}
+
+export interface RunSpec {
+  /** Hash of the resolved content below (16 hex chars). */
+  id: string;
+  suite: string;
+  dataset: string;
+  setting: SettingName;
+  shots: number;
+  seed: number;
+  method: string;
+  engine: string;
+  /** Datasets the tuned model is also evaluated on (cross-dataset transfer). */
+  transferTo: string[];
+  /** Fully resolved config: method config, prompt options, engine options, generation. */
+  config: {
+    method: Record<string, unknown>;
+    prompt: PromptOptions;
+    engine: Record<string, unknown>;
+    eval: { maxTokens: number };
+  };
+}
+
+/** One evaluation row, as `clsrl results --json` prints it. */
+export interface EvaluationRow {
+  runId: string;
+  suite: string;
+  dataset: string;
+  setting: SettingName;
+  shots: number;
+  seed: number;
+  method: string;
+  engine: string;
+  evalDataset: string;
+  evalSplit: string;
+  n: number;
+  correct: number;
+  /** Percent. */
+  accuracy: number;
+  /** Percent, strict exact match. */
+  strictAccuracy: number;
+}

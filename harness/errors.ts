@@ -1,0 +1,63 @@
+// Error classes with stable codes and hints. Only the CLI turns them into exit codes and messages.
+// Low-level failures are wrapped with `{ cause }` so the original stack survives for --verbose.
+
+export type ErrorCode =
+  | 'BAD_FLAG'
+  | 'BAD_CONFIG'
+  | 'UNKNOWN_NAME'
+  | 'DATA_ROOT'
+  | 'DATA_FORMAT'
+  | 'DATA_MISSING'
+  | 'ENGINE'
+  | 'STORE'
+  | 'RUN_FAILED'
+  | 'EXTERNAL'
+  | 'NOT_FOUND';
+
+export class ClsrlError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ClsrlError';
+    this.code = code;
+    this.hint = opts.hint;
+  }
+}
+
+/** Levenshtein distance, for "did you mean" suggestions on unknown names. */
+export function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+/** Names closest to `name` (case-insensitive), best first. */
+export function closeMatches(name: string, available: readonly string[], max = 3): string[] {
+  const low = name.toLowerCase();
+  return available
+    .map((n) => ({ n, d: n.toLowerCase().includes(low) || low.includes(n.toLowerCase()) ? 0 : editDistance(low, n.toLowerCase()) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(x.n.length / 3)))
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, max)
+    .map((x) => x.n);
+}
+
+/** The standard error for a name missing from a registry: lists close matches and what exists. */
+export function unknownName(kind: string, name: string, available: readonly string[]): ClsrlError {
+  const close = closeMatches(name, available);
+  const hint =
+    (close.length > 0 ? `did you mean ${close.map((c) => `'${c}'`).join(' or ')}? ` : '') +
+    `available ${kind}s: ${[...available].sort().join(', ')}`;
+  return new ClsrlError('UNKNOWN_NAME', `unknown ${kind} '${name}'`, { hint });
+}
