@@ -345,3 +345,93 @@ export interface EvaluationRow {
   /** Percent, strict exact match. */
   strictAccuracy: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Suites and datasets brought as data
+
+/** A dataset in CoOp's split-JSON layout declared by a suite (the synthetic tasks use this). */
+export interface SplitJsonDatasetDef {
+  name: string;
+  /** Folder under the data root. */
+  folder: string;
+  /** Split file, relative to the folder (`split_zhou_<Name>.json` style: {train, val, test}). */
+  splitFile: string;
+  /** Folder the JSON image paths are relative to, relative to the dataset folder ('' = itself). */
+  imagePrefix: string;
+  /** Question prefix for prompts (default "What type of object is in the photo?"). */
+  questionPrefix?: string;
+  description?: string;
+}
+
+export interface SuiteSetting {
+  setting: SettingName;
+  shots: number[];
+  seeds: number[];
+  /** Few-shot only: also evaluate each tuned model on every other dataset of the suite. */
+  transfer?: boolean;
+}
+
+/** A suite: which datasets x settings x methods x seeds, and the budgets. Data, not code. */
+export interface SuiteDef {
+  name: string;
+  description: string;
+  /** Dataset names: CoOp registry names or names of `customDatasets`. */
+  datasets: string[];
+  customDatasets?: SplitJsonDatasetDef[];
+  /** Materialises suite-owned data (the synthetic world) and returns the data root to use. */
+  prepare?(ctx: { cacheDir: string; onProgress?: (done: number, total: number) => void }): Promise<{ dataRoot: string }>;
+  settings: SuiteSetting[];
+  methods: string[];
+  /** Default engine for this suite (CLI --engine overrides). */
+  engine?: string;
+  engineConfig?: Record<string, unknown>;
+  /** Per-method config overrides, applied before validation (e.g. smaller epochs). */
+  methodConfig?: Record<string, Record<string, unknown>>;
+  prompt?: Partial<PromptOptions>;
+  eval?: { maxTokens?: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading results (implemented by the store; consumed by reports)
+
+export type RunStatus = 'pending' | 'running' | 'done' | 'failed';
+
+export interface RunRow {
+  id: string;
+  suite: string;
+  dataset: string;
+  setting: SettingName;
+  shots: number;
+  seed: number;
+  method: string;
+  engine: string;
+  status: RunStatus;
+  error: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  trainMs: number;
+  evalMs: number;
+  tokensGenerated: number;
+  spec: RunSpec;
+  codeVersion: string;
+  dataFingerprint: string;
+}
+
+export interface PredictionRow {
+  runId: string;
+  evalDataset: string;
+  evalSplit: string;
+  exampleId: string;
+  label: string;
+  output: string;
+  extracted: string;
+  correct: boolean;
+  strictCorrect: boolean;
+}
+
+export interface ResultsSource {
+  runs(filter?: { suite?: string }): RunRow[];
+  evaluations(filter?: { suite?: string }): EvaluationRow[];
+  trainSteps(runId: string): TrainStepRecord[];
+  predictions(runId: string, evalDataset?: string, evalSplit?: string): PredictionRow[];
+}
