@@ -193,6 +193,25 @@ export interface Engine {
   dispose(model: LoadedModel): Promise<void>;
   /** Identity of the engine's weights/config for run ids (e.g. sha of the base checkpoint). */
   fingerprint(): string;
+  /**
+   * Engines whose training runs outside this process (TRL on GPUs) implement this; the runner calls it
+   * instead of `method.train`, then evaluates the returned model with `load` + `generate`.
+   */
+  trainExternally?(ctx: ExternalTrainContext): Promise<{ model: ModelRef; steps: TrainStepRecord[] }>;
+}
+
+/** What an external trainer needs to reproduce a method: its declaration, config and data. */
+export interface ExternalTrainContext {
+  spec: RunSpec;
+  method: MethodMeta;
+  methodConfig: Record<string, unknown>;
+  train: Question[];
+  /** Applies the method's training template to a question. */
+  prompt(q: Question): PromptInput;
+  workDir: string;
+  /** Write the run folder (data, config, launch script) but do not launch. */
+  dryRun: boolean;
+  hooks: TrainHooks;
 }
 
 // ---------------------------------------------------------------------------------------------
