@@ -1,0 +1,438 @@
+// The results store: one SQLite file (better-sqlite3, WAL, busy timeout) holding runs, evaluations,
+// predictions, training steps and the shared base-model evaluation cache. Reads implement ResultsSource.
+// A run's results are written in ONE transaction: a run is either fully stored or not at all.
+
+import Database from 'better-sqlite3';
+import * as fs from 'fs';
+import * as path from 'path';
+import type {
+  EvaluationRow,
+  PredictionRow,
+  ResultsSource,
+  RunRow,
+  RunSpec,
+  RunStatus,
+  SettingName,
+  TrainStepRecord,
+} from '../contracts';
+import { ClsrlError } from '../errors';
+import { currentVersion, migrate, SCHEMA_VERSION } from './schema';
+
+export { SCHEMA_VERSION } from './schema';
+export { importRuns, type ImportSummary } from './merge';
+export { dbChecksum } from './checksum';
+
+export const DEFAULT_DB = 'results/clsrl.sqlite';
+
+/** One scored example of an evaluation. */
+export interface PredictionRecord {
+  exampleId: string;
+  label: string;
+  output: string;
+  extracted: string;
+  correct: boolean;
+  strictCorrect: boolean;
+}
+
+/** One evaluation set of a run (n, correct and the accuracies are derived from the predictions). */
+export interface EvaluationRecord {
+  evalDataset: string;
+  evalSplit: string;
+  template: string;
+  evalMs: number;
+  cacheKey?: string;
+  fromCache?: boolean;
+  predictions: PredictionRecord[];
+}
+
+/** Greedy completions of a base model on an evaluation set (see runner/evaluate.ts for the key). */
+export interface EvalCacheEntry {
+  key: string;
+  engine: string;
+  modelId: string;
+  outputs: { id: string; text: string; tokens: number }[];
+}
+
+/** Everything a finished (or failed) run stores, written atomically by `saveRun`. */
+export interface RunRecord {
+  spec: RunSpec;
+  status: 'done' | 'failed';
+  error?: string | null;
+  startedAt: string;
+  finishedAt: string;
+  trainMs: number;
+  evalMs: number;
+  trainSteps: number;
+  tokensGenerated: number;
+  codeVersion: string;
+  dataFingerprint: string;
+  engineFingerprint: string;
+  evaluations: EvaluationRecord[];
+  steps: TrainStepRecord[];
+  cacheEntries?: EvalCacheEntry[];
+}
+
+export interface OpenOptions {
+  /** Open for reading only; the file must exist and have the current schema (no migration). */
+  readonly?: boolean;
+}
+
+const pct = (num: number, den: number): number => (den === 0 ? 0 : (100 * num) / den);
+
+export class Store implements ResultsSource {
+  readonly file: string;
+  readonly db: Database.Database;
+
+  private constructor(file: string, db: Database.Database) {
+    this.file = file;
+    this.db = db;
+  }
+
+  /** Opens (creating folders and file unless readonly) and migrates the database at `file`. */
+  static open(file: string, opts: OpenOptions = {}): Store {
+    const abs = path.resolve(file);
+    if (opts.readonly && !fs.existsSync(abs)) {
+      throw new ClsrlError('NOT_FOUND', `no results database at ${file}`, {
+        hint: 'run `clsrl sweep` (or `npm start`) first, or pass --db FILE',
+      });
+    }
+    let db: Database.Database;
+    try {
+      if (!opts.readonly) fs.mkdirSync(path.dirname(abs), { recursive: true });
+      db = new Database(abs, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+      db.pragma('busy_timeout = 30000');
+      if (!opts.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+    } catch (e) {
+      throw new ClsrlError('STORE', `cannot open results database ${file}: ${(e as Error).message}`, {
+        hint: 'check the --db path and its permissions',
+        cause: e,
+      });
+    }
+    try {
+      if (opts.readonly) {
+        const v = currentVersion(db);
+        if (v !== SCHEMA_VERSION) {
+          throw new ClsrlError('STORE', `${file} has schema version ${v}, expected ${SCHEMA_VERSION}`, {
+            hint: v < SCHEMA_VERSION ? 'run a sweep on it once to migrate it' : 'update clsrl',
+          });
+        }
+      } else {
+        migrate(db, file);
+      }
+    } catch (e) {
+      db.close();
+      if (e instanceof ClsrlError) throw e;
+      throw new ClsrlError('STORE', `${file} is not a clsrl results database: ${(e as Error).message}`, {
+        hint: 'pass another --db FILE',
+        cause: e,
+      });
+    }
+    return new Store(file, db);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Run lifecycle
+
+  status(id: string): RunStatus | undefined {
+    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(id) as { status: RunStatus } | undefined;
+    return row?.status;
+  }
+
+  /** Ids of runs stored as done (optionally only among `ids`). */
+  doneIds(ids?: readonly string[]): Set<string> {
+    const rows = this.db.prepare("SELECT id FROM runs WHERE status = 'done'").all() as { id: string }[];
+    const done = new Set(rows.map((r) => r.id));
+    return ids ? new Set(ids.filter((id) => done.has(id))) : done;
+  }
+
+  /** Records that a run started (status running, attempts + 1). A done run is left untouched. */
+  markRunning(spec: RunSpec, meta: { codeVersion: string; startedAt?: string }): void {
+    const now = meta.startedAt ?? new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, suite, dataset, setting, shots, seed, method, engine, status, spec, config,
+                           code_version, started_at, attempts)
+         VALUES (@id, @suite, @dataset, @setting, @shots, @seed, @method, @engine, 'running', @spec, @config,
+                 @codeVersion, @now, 1)
+         ON CONFLICT (id) DO UPDATE SET status = 'running', error = NULL, started_at = @now,
+                 code_version = @codeVersion, attempts = attempts + 1
+         WHERE runs.status != 'done'`,
+      )
+      .run({ ...specColumns(spec), codeVersion: meta.codeVersion, now });
+  }
+
+  /**
+   * Stores a run with all its evaluations, predictions, steps and cache entries in one transaction.
+   * Returns false (and writes nothing) when the run is already stored as done, so nothing is stored twice.
+   */
+  saveRun(rec: RunRecord): boolean {
+    const tx = this.db.transaction((r: RunRecord): boolean => {
+      const prev = this.db.prepare('SELECT status, attempts FROM runs WHERE id = ?').get(r.spec.id) as
+        | { status: RunStatus; attempts: number }
+        | undefined;
+      if (prev?.status === 'done') return false;
+      this.deleteRun(r.spec.id);
+      this.db
+        .prepare(
+          `INSERT INTO runs (id, suite, dataset, setting, shots, seed, method, engine, status, error, spec, config,
+                             code_version, data_fingerprint, engine_fingerprint, started_at, finished_at,
+                             train_ms, eval_ms, train_steps, tokens_generated, attempts)
+           VALUES (@id, @suite, @dataset, @setting, @shots, @seed, @method, @engine, @status, @error, @spec, @config,
+                   @codeVersion, @dataFingerprint, @engineFingerprint, @startedAt, @finishedAt,
+                   @trainMs, @evalMs, @trainSteps, @tokensGenerated, @attempts)`,
+        )
+        .run({
+          ...specColumns(r.spec),
+          status: r.status,
+          error: r.error ?? null,
+          codeVersion: r.codeVersion,
+          dataFingerprint: r.dataFingerprint,
+          engineFingerprint: r.engineFingerprint,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          trainMs: r.trainMs,
+          evalMs: r.evalMs,
+          trainSteps: r.trainSteps,
+          tokensGenerated: r.tokensGenerated,
+          attempts: Math.max(1, prev?.attempts ?? 1),
+        });
+      this.insertEvaluations(r.spec.id, r.evaluations);
+      this.insertSteps(r.spec.id, r.steps);
+      for (const c of r.cacheEntries ?? []) this.putCache(c);
+      return true;
+    });
+    return tx.immediate(rec);
+  }
+
+  private deleteRun(id: string): void {
+    for (const t of ['predictions', 'evaluations', 'train_steps', 'runs']) {
+      this.db.prepare(`DELETE FROM ${t} WHERE ${t === 'runs' ? 'id' : 'run_id'} = ?`).run(id);
+    }
+  }
+
+  private insertEvaluations(runId: string, evals: EvaluationRecord[]): void {
+    const ev = this.db.prepare(
+      `INSERT INTO evaluations (run_id, eval_dataset, eval_split, n, correct, strict_correct, accuracy,
+                                strict_accuracy, eval_ms, template, cache_key, from_cache)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const pr = this.db.prepare(
+      `INSERT INTO predictions (run_id, eval_dataset, eval_split, example_id, label, output, extracted, correct,
+                                strict_correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const e of evals) {
+      const n = e.predictions.length;
+      const correct = e.predictions.filter((p) => p.correct).length;
+      const strict = e.predictions.filter((p) => p.strictCorrect).length;
+      ev.run(runId, e.evalDataset, e.evalSplit, n, correct, strict, pct(correct, n), pct(strict, n), e.evalMs,
+        e.template, e.cacheKey ?? null, e.fromCache ? 1 : 0);
+      for (const p of e.predictions) {
+        pr.run(runId, e.evalDataset, e.evalSplit, p.exampleId, p.label, p.output, p.extracted, p.correct ? 1 : 0,
+          p.strictCorrect ? 1 : 0);
+      }
+    }
+  }
+
+  private insertSteps(runId: string, steps: TrainStepRecord[]): void {
+    const st = this.db.prepare(
+      `INSERT OR REPLACE INTO train_steps (run_id, step, epoch, loss, rewards, reward_std, completion_length, kl, lr,
+                               grad_norm, tokens_generated, wall_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const s of steps) {
+      st.run(runId, s.step, s.epoch, num(s.loss), JSON.stringify(s.rewards), num(s.rewardStd), num(s.completionLength),
+        num(s.kl), num(s.lr), num(s.gradNorm), s.tokensGenerated, num(s.wallMs));
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Evaluation cache
+
+  getCache(key: string): EvalCacheEntry | undefined {
+    const row = this.db.prepare('SELECT key, engine, model_id, outputs FROM eval_cache WHERE key = ?').get(key) as
+      | { key: string; engine: string; model_id: string; outputs: string }
+      | undefined;
+    if (!row) return undefined;
+    return { key: row.key, engine: row.engine, modelId: row.model_id, outputs: JSON.parse(row.outputs) };
+  }
+
+  putCache(c: EvalCacheEntry): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO eval_cache (key, engine, model_id, n, outputs, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(c.key, c.engine, c.modelId, c.outputs.length, JSON.stringify(c.outputs), new Date().toISOString());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // ResultsSource
+
+  runs(filter: { suite?: string } = {}): RunRow[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM runs ${filter.suite ? 'WHERE suite = ?' : ''} ORDER BY suite, dataset, setting, method, shots, seed, id`)
+      .all(...(filter.suite ? [filter.suite] : [])) as DbRun[];
+    return rows.map(toRunRow);
+  }
+
+  evaluations(filter: { suite?: string } = {}): EvaluationRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id AS runId, r.suite, r.dataset, r.setting, r.shots, r.seed, r.method, r.engine,
+                e.eval_dataset AS evalDataset, e.eval_split AS evalSplit, e.n, e.correct, e.accuracy,
+                e.strict_accuracy AS strictAccuracy
+         FROM evaluations e JOIN runs r ON r.id = e.run_id
+         WHERE r.status = 'done' ${filter.suite ? 'AND r.suite = ?' : ''}
+         ORDER BY r.suite, r.dataset, r.setting, r.method, r.shots, r.seed, r.id, e.eval_dataset, e.eval_split`,
+      )
+      .all(...(filter.suite ? [filter.suite] : [])) as EvaluationRow[];
+    return rows.map((r) => ({ ...r, setting: r.setting as SettingName }));
+  }
+
+  trainSteps(runId: string): TrainStepRecord[] {
+    const rows = this.db.prepare('SELECT * FROM train_steps WHERE run_id = ? ORDER BY step').all(runId) as DbStep[];
+    return rows.map((s) => ({
+      step: s.step,
+      epoch: s.epoch,
+      loss: real(s.loss),
+      rewards: JSON.parse(s.rewards) as Record<string, number>,
+      rewardStd: real(s.reward_std),
+      completionLength: real(s.completion_length),
+      kl: real(s.kl),
+      lr: real(s.lr),
+      gradNorm: real(s.grad_norm),
+      tokensGenerated: s.tokens_generated,
+      wallMs: real(s.wall_ms),
+    }));
+  }
+
+  predictions(runId: string, evalDataset?: string, evalSplit?: string): PredictionRow[] {
+    const where = ['run_id = ?'];
+    const args: string[] = [runId];
+    if (evalDataset !== undefined) (where.push('eval_dataset = ?'), args.push(evalDataset));
+    if (evalSplit !== undefined) (where.push('eval_split = ?'), args.push(evalSplit));
+    const rows = this.db
+      .prepare(`SELECT * FROM predictions WHERE ${where.join(' AND ')} ORDER BY eval_dataset, eval_split, rowid`)
+      .all(...args) as DbPrediction[];
+    return rows.map((p) => ({
+      runId: p.run_id,
+      evalDataset: p.eval_dataset,
+      evalSplit: p.eval_split,
+      exampleId: p.example_id,
+      label: p.label,
+      output: p.output,
+      extracted: p.extracted,
+      correct: p.correct === 1,
+      strictCorrect: p.strict_correct === 1,
+    }));
+  }
+}
+
+/** Opens a store, runs `fn`, and closes it. */
+export function withStore<T>(file: string, opts: OpenOptions, fn: (s: Store) => T): T {
+  const s = Store.open(file, opts);
+  try {
+    return fn(s);
+  } finally {
+    s.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row mapping
+
+interface DbRun {
+  id: string;
+  suite: string;
+  dataset: string;
+  setting: string;
+  shots: number;
+  seed: number;
+  method: string;
+  engine: string;
+  status: RunStatus;
+  error: string | null;
+  spec: string;
+  code_version: string;
+  data_fingerprint: string;
+  started_at: string | null;
+  finished_at: string | null;
+  train_ms: number;
+  eval_ms: number;
+  tokens_generated: number;
+}
+
+interface DbStep {
+  step: number;
+  epoch: number;
+  loss: number | null;
+  rewards: string;
+  reward_std: number | null;
+  completion_length: number | null;
+  kl: number | null;
+  lr: number | null;
+  grad_norm: number | null;
+  tokens_generated: number;
+  wall_ms: number | null;
+}
+
+interface DbPrediction {
+  run_id: string;
+  eval_dataset: string;
+  eval_split: string;
+  example_id: string;
+  label: string;
+  output: string;
+  extracted: string;
+  correct: number;
+  strict_correct: number;
+}
+
+function specColumns(spec: RunSpec) {
+  return {
+    id: spec.id,
+    suite: spec.suite,
+    dataset: spec.dataset,
+    setting: spec.setting,
+    shots: spec.shots,
+    seed: spec.seed,
+    method: spec.method,
+    engine: spec.engine,
+    spec: JSON.stringify(spec),
+    config: JSON.stringify(spec.config),
+  };
+}
+
+function toRunRow(r: DbRun): RunRow {
+  return {
+    id: r.id,
+    suite: r.suite,
+    dataset: r.dataset,
+    setting: r.setting as SettingName,
+    shots: r.shots,
+    seed: r.seed,
+    method: r.method,
+    engine: r.engine,
+    status: r.status,
+    error: r.error,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    trainMs: r.train_ms,
+    evalMs: r.eval_ms,
+    tokensGenerated: r.tokens_generated,
+    spec: JSON.parse(r.spec) as RunSpec,
+    codeVersion: r.code_version,
+    dataFingerprint: r.data_fingerprint,
+  };
+}
+
+/** NaN/Infinity (a diverged step) are stored as NULL and read back as NaN. */
+function num(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+const real = (x: number | null): number => (x === null ? NaN : x);
