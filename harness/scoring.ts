@@ -1,0 +1,141 @@
+// Answer extraction, the paper's evaluation match and the GRPO rewards, as pure functions shared by
+// training, evaluation, `clsrl score` and the reward server. Every scan is indexOf-based and linear:
+// no backtracking regex ever sees model output, so a 1 MB completion of unclosed tags is cheap.
+
+import type { RewardName, Score } from './contracts';
+import { ClsrlError } from './errors';
+
+const ANSWER_OPEN = '<answer>';
+const ANSWER_CLOSE = '</answer>';
+const THINK_OPEN = '<think>';
+const THINK_CLOSE = '</think>';
+
+/** Python's str.isspace() set (what `str.strip()` and `\s` in a str pattern use); JS trim() differs slightly. */
+export function isPyWhitespace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    (code >= 0x1c && code <= 0x20) ||
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+/** Python `s.strip()`. */
+export function pyStrip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isPyWhitespace(s.charCodeAt(a))) a++;
+  while (b > a && isPyWhitespace(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
+/**
+ * Content of the first `<answer>…</answer>` pair (Python `re.search(r'<answer>(.*?)</answer>', s, re.DOTALL)`),
+ * or null. If the first `<answer>` has no later `</answer>`, no later `<answer>` has one either.
+ */
+export function answerTagContent(text: string): string | null {
+  const open = text.indexOf(ANSWER_OPEN);
+  if (open < 0) return null;
+  const close = text.indexOf(ANSWER_CLOSE, open + ANSWER_OPEN.length);
+  if (close < 0) return null;
+  return text.slice(open + ANSWER_OPEN.length, close);
+}
+
+/** The evaluation answer: first `<answer>` content stripped, else the whole output stripped. */
+export function extractAnswer(text: string): string {
+  const inner = answerTagContent(text);
+  return pyStrip(inner ?? text);
+}
+
+function lenientOnce(answer: string, label: string): boolean {
+  const a = answer.toLowerCase();
+  const g = label.toLowerCase();
+  return a === g || a.includes(g);
+}
+
+/**
+ * The paper's lenient eval match [repo src/eval]: `gt.lower() == ans.lower()` or `gt.lower() in ans.lower()`;
+ * if that fails and the label has `_`, the same test with the label's `_` replaced by spaces.
+ */
+export function evalMatch(answer: string, label: string): boolean {
+  if (lenientOnce(answer, label)) return true;
+  if (label.includes('_')) return lenientOnce(answer, label.split('_').join(' '));
+  return false;
+}
+
+/** Strict exact match recorded beside the lenient one: case-insensitive equality. */
+export function strictMatch(answer: string, label: string): boolean {
+  return answer.toLowerCase() === label.toLowerCase();
+}
+
+/**
+ * Format reward: 1 iff the whole completion matches `<think>.*?</think>\s*<answer>.*?</answer>` with `.`
+ * matching newlines (re.fullmatch, DOTALL). Equivalent linear test: starts with `<think>`, ends with
+ * `</answer>`, and some `</think>` (after the opening tag) is followed by whitespace then `<answer>` that
+ * ends before the final `</answer>`. The whitespace runs after different `</think>`s are disjoint, so the
+ * scan is O(n).
+ */
+export function formatReward(completion: string): number {
+  const s = completion;
+  const endClose = s.length - ANSWER_CLOSE.length;
+  if (!s.startsWith(THINK_OPEN) || endClose < 0 || !s.endsWith(ANSWER_CLOSE)) return 0;
+  let p = s.indexOf(THINK_CLOSE, THINK_OPEN.length);
+  while (p >= 0) {
+    let r = p + THINK_CLOSE.length;
+    while (r < s.length && isPyWhitespace(s.charCodeAt(r))) r++;
+    if (r + ANSWER_OPEN.length > endClose) return 0; // later `</think>`s start even further right
+    if (s.startsWith(ANSWER_OPEN, r)) return 1;
+    p = s.indexOf(THINK_CLOSE, Math.max(r, p + 1));
+  }
+  return 0;
+}
+
+/**
+ * Accuracy reward (CLS-RL, R1-V's accuracy_reward): the stripped `<answer>` content (or the whole stripped
+ * completion) equals the ground truth case-insensitively; the ground truth is read the same way (a solution
+ * string may itself be wrapped in `<answer>`). The paper's code first tries math_verify's symbolic check; we
+ * skip it because labels are class names, for which that check cannot succeed where string equality fails.
+ */
+export function accuracyReward(completion: string, label: string): number {
+  return strictMatch(extractAnswer(completion), extractAnswer(label)) ? 1 : 0;
+}
+
+/** No-Thinking reward: 1 iff the raw completion equals the label exactly (case-sensitive, no stripping). */
+export function equalityReward(completion: string, label: string): number {
+  return completion === label ? 1 : 0;
+}
+
+export type RewardFn = (completion: string, label: string) => number;
+
+/** Reward functions by name (binary; a method sums the ones it declares). */
+export const REWARDS: Readonly<Record<RewardName, RewardFn>> = {
+  accuracy: accuracyReward,
+  equality: equalityReward,
+  format: (completion) => formatReward(completion),
+};
+
+export const REWARD_NAMES = Object.keys(REWARDS).sort() as RewardName[];
+
+/** Scores one completion: the named rewards and their sum, plus the evaluation answer and both matches. */
+export function scoreCompletion(rewardNames: readonly RewardName[], completion: string, label: string): Score {
+  const rewards: Partial<Record<RewardName, number>> = {};
+  let reward = 0;
+  for (const name of rewardNames) {
+    const fn = REWARDS[name];
+    if (fn === undefined) {
+      throw new ClsrlError('UNKNOWN_NAME', `unknown reward '${String(name)}'`, { hint: `available rewards: ${REWARD_NAMES.join(', ')}` });
+    }
+    const value = fn(completion, label);
+    rewards[name] = value;
+    reward += value;
+  }
+  const extracted = extractAnswer(completion);
+  return { rewards, reward, extracted, correct: evalMatch(extracted, label), strictCorrect: strictMatch(extracted, label) };
+}
