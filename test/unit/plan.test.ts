@@ -1,0 +1,136 @@
+// Unit tests of sweep planning (suite -> RunSpec[]) and of suite loading/validation.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { MethodPlugin, SuiteDef } from '../../harness/contracts';
+import { ClsrlError, unknownName } from '../../harness/errors';
+import { planDatasets, planSweep } from '../../harness/runner/plan';
+import { stableStringify } from '../../harness/runner/hash';
+import { getSuite, loadSuite, suiteNames } from '../../suites/registry';
+
+/** Method plugins shaped like the real ones, so planning is tested without the methods package. */
+function fakeMethod(name: string, trains: boolean): MethodPlugin<object> {
+  return {
+    meta: { name, title: name, description: '', template: 'think', trains, rewards: ['accuracy'] },
+    defaults: (ds) => ({ epochs: ds === 'EuroSAT' ? 100 : 50, lr: 1e-6 }),
+    validate(partial, ds) {
+      const c = { ...this.defaults(ds), ...(partial as object) } as { epochs: number; lr: number };
+      if (!(c.epochs > 0)) throw new ClsrlError('BAD_CONFIG', `epochs must be > 0, got ${c.epochs}`, { hint: 'set epochs >= 1' });
+      return c;
+    },
+    train: async () => {
+      throw new Error('not used');
+    },
+  };
+}
+const METHODS: Record<string, MethodPlugin<object>> = {
+  'zero-shot': fakeMethod('zero-shot', false),
+  sft: fakeMethod('sft', true),
+  'cls-rl': fakeMethod('cls-rl', true),
+  'no-thinking-cls-rl': fakeMethod('no-thinking-cls-rl', true),
+};
+const getMethod = (n: string) => METHODS[n] ?? (() => { throw unknownName('method', n, Object.keys(METHODS)); })();
+
+test('paper-fewshot: one zero-shot spec per dataset, trained methods x seeds, transfer to the 10 others', () => {
+  const specs = planSweep({ suite: getSuite('paper-fewshot'), engine: 'double', getMethod });
+  expect(specs).toHaveLength(11 + 3 * 11 * 3);
+  const zs = specs.filter((s) => s.method === 'zero-shot');
+  expect(zs).toHaveLength(11);
+  expect(zs.every((s) => s.shots === 0 && s.seed === 0 && s.transferTo.length === 0)).toBe(true);
+  const rl = specs.filter((s) => s.method === 'cls-rl' && s.dataset === 'EuroSAT');
+  expect(rl.map((s) => [s.shots, s.seed])).toEqual([[4, 1], [4, 2], [4, 3]]);
+  expect(rl[0].transferTo).toHaveLength(10);
+  expect(rl[0].transferTo).not.toContain('EuroSAT');
+  expect(rl[0].config.method).toEqual({ epochs: 100, lr: 1e-6 });
+  expect(rl[0].config.prompt).toEqual({ candidateRule: 'code', evalSplit: 'test', evalPromptSeed: 100, evalLimit: 0 });
+  expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
+  expect(specs.every((s) => /^[0-9a-f]{16}$/.test(s.id))).toBe(true);
+  expect(planDatasets(specs)[0]).toBe('ImageNet');
+});
+
+test('paper-b2n has no transfer and the paper dataset order', () => {
+  const specs = planSweep({ suite: getSuite('paper-b2n'), engine: 'double', getMethod });
+  expect(specs).toHaveLength(110);
+  expect(specs.every((s) => s.setting === 'base-to-new' && s.transferTo.length === 0)).toBe(true);
+  expect([...new Set(specs.map((s) => s.dataset))]).toEqual(getSuite('paper-b2n').datasets);
+});
+
+test('ids are deterministic, content-addressed, and stable under narrowing filters', () => {
+  const suite = getSuite('paper-fewshot');
+  const a = planSweep({ suite, engine: 'double', getMethod });
+  const b = planSweep({ suite: JSON.parse(JSON.stringify(suite)), engine: 'double', getMethod });
+  expect(b.map((s) => s.id)).toEqual(a.map((s) => s.id));
+  const narrow = planSweep({ suite, engine: 'double', getMethod, datasets: ['EuroSAT'], methods: ['cls-rl'], seeds: [2] });
+  expect(narrow).toHaveLength(1);
+  expect(a.find((s) => s.id === narrow[0].id)).toEqual(narrow[0]);
+  const changed = planSweep({ suite: { ...suite, methodConfig: { 'cls-rl': { epochs: 3 } } }, engine: 'double', getMethod, datasets: ['EuroSAT'], methods: ['cls-rl'], seeds: [2] });
+  expect(changed[0].id).not.toBe(narrow[0].id);
+  const otherEngine = planSweep({ suite, engine: 'double', engineFingerprint: 'w2', getMethod, datasets: ['EuroSAT'], methods: ['cls-rl'], seeds: [2] });
+  expect(otherEngine[0].id).not.toBe(narrow[0].id);
+  // zero-shot does not depend on seeds or shots
+  const zs1 = planSweep({ suite, engine: 'double', getMethod, methods: ['zero-shot'], seeds: [7], shots: [16] });
+  expect(zs1.map((s) => s.id)).toEqual(a.filter((s) => s.method === 'zero-shot').map((s) => s.id));
+});
+
+test('filters that name unknown things fail with a hint', () => {
+  const suite = getSuite('paper-b2n');
+  const err = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return e as ClsrlError;
+    }
+    throw new Error('expected a throw');
+  };
+  const e1 = err(() => planSweep({ suite, engine: 'double', getMethod, datasets: ['EuroSat'] }));
+  expect(e1.code).toBe('UNKNOWN_NAME');
+  expect(e1.hint).toMatch(/did you mean 'EuroSAT'/);
+  expect(err(() => planSweep({ suite, engine: 'double', getMethod, methods: ['cls_rl'] })).message).toMatch(/unknown method 'cls_rl'/);
+  expect(err(() => planSweep({ suite, engine: 'double', getMethod, settings: ['few-shot'] })).code).toBe('UNKNOWN_NAME');
+  const bad = err(() => planSweep({ suite: { ...suite, methodConfig: { sft: { epochs: 0 } } }, engine: 'double', getMethod }));
+  expect(bad.message).toMatch(/method 'sft', dataset 'ImageNet': epochs must be > 0/);
+});
+
+test('stableStringify sorts keys and ignores undefined', () => {
+  expect(stableStringify({ b: 1, a: [{ d: 2, c: undefined, e: 3 }] })).toBe('{"a":[{"d":2,"e":3}],"b":1}');
+});
+
+describe('suite files', () => {
+  let dir: string;
+  beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-suite-'))));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, body: unknown) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, typeof body === 'string' ? body : JSON.stringify(body));
+    return f;
+  };
+  const good: SuiteDef = {
+    name: 'mine', description: 'x', datasets: ['EuroSAT', 'DescribableTextures'],
+    settings: [{ setting: 'few-shot', shots: [2], seeds: [1], transfer: true }], methods: ['zero-shot', 'sft'],
+  };
+
+  test('a valid JSON suite loads and plans', () => {
+    const suite = loadSuite(write('ok.json', good));
+    expect(planSweep({ suite, engine: 'double', getMethod })).toHaveLength(2 + 2);
+  });
+
+  test('a .ts suite file exporting `suite` loads', () => {
+    const f = write('s.ts', `exports.suite = ${JSON.stringify({ ...good, name: 'ts-suite' })};`);
+    expect(loadSuite(f).name).toBe('ts-suite');
+  });
+
+  test('bad suite files name the field and give a hint', () => {
+    const bad = { ...good, settings: [{ setting: 'fewshot', shots: [0], seeds: [1] }], extra: 1 };
+    const f = write('bad.json', bad);
+    expect(() => loadSuite(f)).toThrow(/bad\.json is not a valid suite: .*settings\.0\.setting.*settings\.0\.shots\.0/);
+    expect(() => loadSuite(write('syntax.json', '{"name": '))).toThrow(/cannot read suite file/);
+    expect(() => loadSuite(path.join(dir, 'nope.json'))).toThrow(/does not exist/);
+    expect(() => loadSuite(write('dup.json', { ...good, methods: ['sft', 'sft'] }))).toThrow(/'sft' twice/);
+  });
+
+  test('unknown registered names suggest close ones', () => {
+    expect(suiteNames()).toEqual(expect.arrayContaining(['paper-b2n', 'paper-fewshot']));
+    expect(() => loadSuite('paper-fewshoot')).toThrow(/unknown suite 'paper-fewshoot'/);
+  });
+});
