@@ -8,4 +8,6 @@ export type Command = CommandModule<any, any>;
 
 export const COMMANDS: Command[] = [
   // one line per command, e.g. require('./sweep').command,
+  require('./serve').command,
+  require('./serve-rewards').command,
 ];
