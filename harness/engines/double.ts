@@ -40,8 +40,8 @@ const optionsSchema = z.object({
   prior: z.number().min(0).default(1).describe('logit bonus of the preferred template and candidate'),
   stateKey: z.enum(['image', 'dir', 'none']).default('image')
     .describe("what the candidate table is keyed by: the image (parent/file), its folder (generalises within a class folder), nothing"),
-  lrScale: z.number().positive().default(1e5)
-    .describe('SGD step = lr * lrScale, so paper learning rates (1e-6) move a table visibly'),
+  lrScale: z.number().positive().default(1e7)
+    .describe('plain SGD with step lr * lrScale, so paper learning rates (1e-6) move the table visibly'),
   noise: z.number().min(1e-12).max(0.5).default(1e-6).describe('weight of the byte-uniform component'),
 });
 export type DoubleOptions = z.infer<typeof optionsSchema>;
