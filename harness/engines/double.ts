@@ -269,6 +269,12 @@ function asModel(m: LoadedModel): DoubleModel {
   return m;
 }
 
+function promptOf(prompts: PromptInput[], s: TokenSeq, i: number): PromptInput {
+  const p = prompts[s.promptIndex];
+  if (!p) throw new ClsrlError('ENGINE', `sequence ${i} refers to prompt ${s.promptIndex}, but ${prompts.length} prompts were given`);
+  return p;
+}
+
 const copyTables = (t: Tables): Tables => JSON.parse(JSON.stringify(t)) as Tables;
 
 export async function createDoubleEngine(raw: Record<string, unknown> = {}): Promise<Engine> {
@@ -341,7 +347,7 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
 
     async logprobs(model, prompts, seqs) {
       const m = asModel(model);
-      return seqs.map((s) => sequenceLogprobs(policy.actions(m.tables, prompts[s.promptIndex]), s.tokens, opts.noise));
+      return seqs.map((s, i) => sequenceLogprobs(policy.actions(m.tables, promptOf(prompts, s, i)), s.tokens, opts.noise));
     },
 
     createOptimizer(model, config) {
@@ -362,10 +368,10 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
       let loss = 0;
       let tokens = 0;
       seqs.forEach((s, i) => {
-        const prompt = prompts[s.promptIndex];
+        const prompt = promptOf(prompts, s, i);
         const w = tokenWeights[i];
-        if (!prompt || w.length !== s.tokens.length) {
-          throw new ClsrlError('ENGINE', `step: sequence ${i} has ${s.tokens.length} tokens, ${w?.length} weights, prompt ${s.promptIndex}`);
+        if (w.length !== s.tokens.length) {
+          throw new ClsrlError('ENGINE', `step: sequence ${i} has ${s.tokens.length} tokens but ${w.length} weights`);
         }
         const actions = policy.actions(m.tables, prompt);
         const grad = new Array<number>(actions.length).fill(0); // d(sum w lp)/d logit_j

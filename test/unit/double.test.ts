@@ -101,3 +101,18 @@ describe('double engine', () => {
     expect((await createDoubleEngine({})).fingerprint()).not.toBe((await createDoubleEngine({ seed: 9 })).fingerprint());
   });
 });
+
+describe('double engine answer modes', () => {
+  test("'path' answers the candidate named in the image path; 'first' the first listed", async () => {
+    const p: PromptInput = {
+      id: 'q', image: '/data/oxford_pets/images/Bengal_12.jpg',
+      text: 'What?\n Please choose one from list [ abyssinian, bengal, basset_hound].\n Please directly output the answer.',
+    };
+    const g = { n: 1, temperature: 0, maxTokens: 100, seed: 0 };
+    const byPath = await createDoubleEngine({ answer: 'path' });
+    expect((await byPath.generate(await byPath.load(byPath.baseModel()), [p], g))[0][0].text).toBe('bengal');
+    const first = await createDoubleEngine({ answer: 'first' });
+    expect((await first.generate(await first.load(first.baseModel()), [p], g))[0][0].text).toBe('abyssinian');
+    await expect(first.logprobs(await first.load(first.baseModel()), [p], [{ promptIndex: 3, tokens: [0] }])).rejects.toThrow(/prompt 3/);
+  });
+});
