@@ -12,6 +12,9 @@ const SUITES: Record<string, () => SuiteDef> = {
   // one line per suite, sorted:
   'paper-b2n': () => require('./paper-b2n').suite,
   'paper-fewshot': () => require('./paper-fewshot').suite,
+  'replica-b2n': () => require('./replica-b2n').suite,
+  'replica-fewshot': () => require('./replica-fewshot').suite,
+  smoke: () => require('./smoke').suite,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 

@@ -1,0 +1,22 @@
+// Replica of the paper's base-to-new protocol on the eleven synthetic tasks: 4 shots on base classes,
+// the code's candidate rule, G = 4, one seed, budgets scaled down for the tiny engine on 2 cores.
+
+import type { SuiteDef } from '../harness/contracts';
+import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
+import { TASK_NAMES } from './synthetic/world';
+
+export const REPLICA_BUDGET = { steps: 16, rlBatch: 32, sftBatch: 16, rlLr: 1e-4, sftLr: 3e-4 };
+
+export const suite: SuiteDef = {
+  name: 'replica-b2n',
+  description:
+    'Paper base-to-new protocol scaled down on the 11 synthetic tasks: 4-shot base-class training, base and new test sets, ' +
+    'seed 1; zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL on the tiny engine',
+  ...synthData(TASK_NAMES),
+  settings: [{ setting: 'base-to-new', shots: [4], seeds: [1] }],
+  methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
+  engine: 'tiny',
+  methodConfig: methodBudgets(REPLICA_BUDGET),
+  prompt: { candidateRule: 'code', evalLimit: 40 },
+  eval: { maxTokens: SYNTH_MAX_TOKENS },
+};
