@@ -1,0 +1,44 @@
+// Renders a ReportDoc as Markdown: one pipe table per Table (best values bold), notes as italics,
+// charts as image links to the rendered SVG when those files are written.
+
+import type { Cell, ReportDoc, Table } from './document';
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function cellText(c: Cell): string {
+  const t = escapeCell(c.text);
+  return c.best ? `**${t}**` : t;
+}
+
+/** A GitHub-flavoured pipe table; numeric-looking columns are right-aligned. */
+export function markdownTable(t: Table): string {
+  const numeric = t.header.map((_, i) => t.rows.length > 0 && t.rows.every((r) => r[i]?.value !== undefined || r[i]?.text === '–'));
+  const lines = [
+    `| ${t.header.map(escapeCell).join(' | ')} |`,
+    `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
+    ...t.rows.map((r) => `| ${t.header.map((_, i) => (r[i] ? cellText(r[i]) : '')).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}
+
+export function renderMarkdown(doc: ReportDoc, chartLink?: (chartId: string) => string | undefined): string {
+  const out: string[] = [`# ${doc.title}`, '', ...doc.meta.map((m) => `- ${m}`), ''];
+  if (doc.missing.length > 0) {
+    out.push('## Missing or incomplete', '', ...doc.missing.map((m) => `- ${m}`), '');
+  }
+  for (const s of doc.sections) {
+    out.push(`## ${s.title}`, '');
+    for (const p of s.paragraphs) out.push(p, '');
+    for (const t of s.tables) {
+      out.push(`### ${t.title}`, '', t.rows.length > 0 ? markdownTable(t) : '_No rows._', '');
+      for (const n of t.notes) out.push(`_${n}_`, '');
+    }
+    for (const c of s.charts) {
+      const link = chartLink?.(c.id);
+      if (link) out.push(`![${c.title}](${link})`, '');
+    }
+  }
+  return out.join('\n').replace(/\n{3,}/g, '\n\n');
+}

@@ -1,0 +1,87 @@
+// Display names and orders for reports: the paper's dataset order (CoOp names and their aliases) and
+// the method order zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL, then others alphabetically.
+
+/** The paper's column order (v1 tables and heatmaps). */
+export const PAPER_DATASETS = [
+  'ImageNet', 'Caltech101', 'DTD', 'EuroSAT', 'Food101', 'Flowers102',
+  'OxfordPets', 'StanfordCars', 'SUN397', 'UCF101', 'FGVCAircraft',
+] as const;
+
+/** CoOp registry keys and other spellings -> the paper's dataset name. */
+const DATASET_ALIASES: Record<string, string> = {
+  imagenet: 'ImageNet',
+  caltech101: 'Caltech101',
+  dtd: 'DTD',
+  describabletextures: 'DTD',
+  eurosat: 'EuroSAT',
+  food101: 'Food101',
+  flowers102: 'Flowers102',
+  oxfordflowers: 'Flowers102',
+  oxfordpets: 'OxfordPets',
+  stanfordcars: 'StanfordCars',
+  sun397: 'SUN397',
+  ucf101: 'UCF101',
+  fgvcaircraft: 'FGVCAircraft',
+};
+
+/** The paper's name for a dataset, or undefined when it is not one of the eleven CoOp datasets. */
+export function paperDatasetName(name: string): string | undefined {
+  return DATASET_ALIASES[name.toLowerCase().replace(/[^a-z0-9]/g, '')];
+}
+
+/** Paper datasets first in the paper's order, then the rest in the order given (suite order). */
+export function orderDatasets(names: Iterable<string>): string[] {
+  const unique = [...new Set(names)];
+  const rank = (n: string): number => {
+    const p = paperDatasetName(n);
+    return p === undefined ? Number.POSITIVE_INFINITY : PAPER_DATASETS.indexOf(p as (typeof PAPER_DATASETS)[number]);
+  };
+  return unique
+    .map((n, i) => ({ n, i, r: rank(n) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.n);
+}
+
+interface KnownMethod {
+  name: string;
+  title: string;
+  /** Key in paper-results.json. */
+  paperKey: string;
+  /** Whether completions have a <think> block. */
+  thinks: boolean;
+}
+
+export const KNOWN_METHODS: KnownMethod[] = [
+  { name: 'zero-shot', title: 'Zero-shot', paperKey: 'zero_shot', thinks: true },
+  { name: 'sft', title: 'SFT', paperKey: 'SFT', thinks: false },
+  { name: 'cls-rl', title: 'CLS-RL', paperKey: 'CLS-RL', thinks: true },
+  { name: 'no-thinking-cls-rl', title: 'No-Thinking-CLS-RL', paperKey: 'No-Thinking-CLS-RL', thinks: false },
+];
+
+function known(name: string): KnownMethod | undefined {
+  return KNOWN_METHODS.find((m) => m.name === name);
+}
+
+export function methodTitle(name: string): string {
+  return known(name)?.title ?? name;
+}
+
+export function methodPaperKey(name: string): string | undefined {
+  return known(name)?.paperKey;
+}
+
+/** Methods that train nothing: their evaluations are shared across seeds and shot counts. */
+export function isZeroShot(name: string): boolean {
+  return name === 'zero-shot';
+}
+
+export function orderMethods(names: Iterable<string>): string[] {
+  const rank = (n: string): number => {
+    const i = KNOWN_METHODS.findIndex((m) => m.name === n);
+    return i < 0 ? KNOWN_METHODS.length : i;
+  };
+  return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Suites whose numbers are meant to be compared with the paper's one to one. */
+export const PAPER_SUITES = ['paper-b2n', 'paper-fewshot'];

@@ -1,0 +1,224 @@
+// Report aggregation checked by hand (HM of averages, population std, bootstrap determinism), the
+// Markdown/CSV shape, the paper comparison, thinking consistency, and empty or partial sources.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { averageB2N, buildB2N, buildFewShot, buildTransfer, loadSuiteData, type B2NCell } from '../../reports/aggregate';
+import { buildReport, writeReport } from '../../reports';
+import { judge, lastMentioned } from '../../reports/consistency';
+import { markdownTable } from '../../reports/markdown';
+import { tableCsv } from '../../reports/csv';
+import { orderDatasets, orderMethods } from '../../reports/names';
+import { bootstrapCI, harmonicMean, popStd, seedStats } from '../../reports/stats';
+import { fixtureAccuracy, makeFixtureSource, MemorySource } from '../fixtures/results';
+import type { Table } from '../../reports/document';
+
+function cell(base: number, novel: number): B2NCell {
+  return { base: seedStats([base], [1], 'b'), novel: seedStats([novel], [1], 'n'), hm: harmonicMean(base, novel) };
+}
+
+describe('statistics', () => {
+  test('HM of averaged Base/New, as CoCoOp: 69.34 / 74.22 -> 71.70', () => {
+    expect(harmonicMean(69.34, 74.22).toFixed(2)).toBe('71.70');
+    // Two datasets whose Base and New average to 69.34 and 74.22.
+    const avg = averageB2N({ A: cell(60.0, 90.0), B: cell(78.68, 58.44) }, ['A', 'B']);
+    expect(avg?.base).toBeCloseTo(69.34, 10);
+    expect(avg?.novel).toBeCloseTo(74.22, 10);
+    expect(avg?.hm.toFixed(2)).toBe('71.70');
+    // Not the mean of per-dataset H (72.00 and 67.07 -> 69.53).
+    const meanOfH = (harmonicMean(60, 90) + harmonicMean(78.68, 58.44)) / 2;
+    expect(meanOfH.toFixed(2)).not.toBe('71.70');
+  });
+
+  test('population std (np.std, ddof 0)', () => {
+    expect(popStd([1, 2, 3])).toBeCloseTo(Math.sqrt(2 / 3), 12);
+    expect(popStd([5])).toBe(0);
+  });
+
+  test('bootstrap interval is deterministic per seed and brackets the mean', () => {
+    const xs = [70.1, 72.4, 68.9];
+    const a = bootstrapCI(xs, { seed: 7 });
+    const b = bootstrapCI(xs, { seed: 7 });
+    expect(a).toEqual(b);
+    expect(a!.lo).toBeLessThanOrEqual(70.4666);
+    expect(a!.hi).toBeGreaterThanOrEqual(70.4667);
+    expect(a!.lo).toBeGreaterThanOrEqual(68.9);
+    expect(a!.hi).toBeLessThanOrEqual(72.4);
+    expect(bootstrapCI([70], { seed: 7 })).toBeUndefined();
+    // Cell keys, not call order, seed the RNG: the same cell gives the same interval anywhere.
+    expect(seedStats(xs, [1, 2, 3], 'k').ci).toEqual(seedStats(xs, [1, 2, 3], 'k').ci);
+  });
+});
+
+describe('display order', () => {
+  test('paper order for CoOp names (aliases too), suite order after', () => {
+    expect(orderDatasets(['zeta', 'OxfordPets', 'DescribableTextures', 'alpha', 'Imagenet', 'OxfordFlowers']))
+      .toEqual(['Imagenet', 'DescribableTextures', 'OxfordFlowers', 'OxfordPets', 'zeta', 'alpha']);
+    expect(orderMethods(['my-method', 'no-thinking-cls-rl', 'cls-rl', 'sft', 'zero-shot', 'another']))
+      .toEqual(['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl', 'another', 'my-method']);
+  });
+});
+
+describe('aggregation on the fixture', () => {
+  const data = loadSuiteData(makeFixtureSource(), 'smoke');
+
+  test('base-to-new cells are seed means; H is the HM of those means', () => {
+    const t = buildB2N(data, 4);
+    const c = t.cells['cls-rl'].EuroSAT;
+    const base = [1, 2, 3].map((s) => fixtureAccuracy('cls-rl', 'EuroSAT', 'base', s));
+    const novel = [1, 2, 3].map((s) => fixtureAccuracy('cls-rl', 'EuroSAT', 'new', s));
+    expect(c.base!.mean).toBeCloseTo(75, 10);
+    expect(c.base!.std).toBeCloseTo(popStd(base), 10);
+    expect(c.novel!.mean).toBeCloseTo(71, 10);
+    expect(c.hm).toBeCloseTo((2 * 75 * 71) / (75 + 71), 10);
+    expect(c.base!.n).toBe(3);
+    expect(c.base!.values).toEqual(base);
+    expect(novel).toHaveLength(3);
+    // Zero-shot ran once (seed 1) and belongs to the 4-shot table.
+    expect(t.cells['zero-shot'].EuroSAT.base!.n).toBe(1);
+    const avg = t.average['cls-rl']!;
+    expect(avg.base).toBeCloseTo((70 + 75 + 80) / 3, 10);
+    expect(avg.hm).toBeCloseTo(harmonicMean(avg.base, avg.novel), 10);
+  });
+
+  test('few-shot table excludes transfer rows; Average is the mean over datasets', () => {
+    const t = buildFewShot(data, 4);
+    expect(t.cells.sft.OxfordPets.mean).toBeCloseTo(60, 10);
+    expect(t.average.sft!.acc).toBeCloseTo((60 + 65 + 70) / 3, 10);
+  });
+
+  test('transfer: absolute accuracy and gain over zero-shot on the tested dataset', () => {
+    const ms = buildTransfer(data, 4);
+    expect(ms.map((m) => m.method)).toEqual(['sft', 'cls-rl', 'no-thinking-cls-rl']);
+    const m = ms[1];
+    expect(m.abs.OxfordPets.EuroSAT.mean).toBeCloseTo(fixtureAccuracy('cls-rl', 'EuroSAT', 'transfer:EuroSAT', 2), 10);
+    expect(m.zeroShot.EuroSAT).toBeCloseTo(55, 10);
+    expect(m.gain.OxfordPets.EuroSAT).toBeCloseTo(65 - 55, 10);
+    expect(m.gain.EuroSAT.EuroSAT).toBeCloseTo(75 - 55, 10);
+  });
+});
+
+describe('rendering', () => {
+  const table: Table = {
+    id: 't', title: 'T', header: ['Method', 'A', 'B'], notes: [],
+    rows: [
+      [{ text: 'x' }, { text: '1.00', value: 1, best: true }, { text: '–' }],
+      [{ text: 'y|z' }, { text: '0.50', value: 0.5 }, { text: '2.00', value: 2 }],
+    ],
+  };
+
+  test('markdown table: header, alignment row, one line per row, best in bold, pipes escaped', () => {
+    const lines = markdownTable(table).split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe('| Method | A | B |');
+    expect(lines[1]).toBe('|---|---:|---:|');
+    expect(lines[2]).toBe('| x | **1.00** | – |');
+    expect(lines[3]).toBe('| y\\|z | 0.50 | 2.00 |');
+  });
+
+  test('CSV has raw values and empty cells for missing ones', () => {
+    expect(tableCsv(table)).toBe('Method,A,B\nx,1,\ny|z,0.5,2\n');
+  });
+
+  test('report sections hold the paper tables with best marks', () => {
+    const doc = buildReport(makeFixtureSource(), 'smoke');
+    const ids = doc.sections.flatMap((s) => s.tables.map((t) => t.id));
+    for (const id of ['base-to-new-4shot', 'base-to-new-4shot-h', 'few-shot-4shot', 'transfer-cls-rl-4shot-abs', 'transfer-cls-rl-4shot-gain', 'seeds', 'efficiency', 'training-summary', 'thinking-consistency']) {
+      expect(ids).toContain(id);
+    }
+    const fs4 = doc.sections.flatMap((s) => s.tables).find((t) => t.id === 'few-shot-4shot')!;
+    const best = fs4.rows.filter((r) => r[1].best).map((r) => r[0].text);
+    expect(best).toEqual(['No-Thinking-CLS-RL']);
+    expect(doc.missing).toEqual([]);
+  });
+});
+
+describe('the paper beside ours', () => {
+  test('paper suites show paper, ours and the difference', () => {
+    const doc = buildReport(makeFixtureSource({ suite: 'paper-fewshot', settings: ['few-shot'] }), 'paper-fewshot');
+    const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id === 'paper-few-shot-4shot')!;
+    const row = t.rows.find((r) => r[0].text === 'OxfordPets' && r[1].text === 'CLS-RL')!;
+    expect(row[2].value).toBe(87.24);
+    expect(row[3].value).toBeCloseTo(70, 10);
+    expect(row[4].value).toBeCloseTo(70 - 87.24, 10);
+    expect(row[4].text).toBe('-17.24');
+  });
+
+  test('replica suites show who wins per dataset, paper vs ours', () => {
+    const doc = buildReport(makeFixtureSource({ suite: 'replica-fewshot', settings: ['few-shot'] }), 'replica-fewshot');
+    const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id.startsWith('pattern-winners'))!;
+    const pets = t.rows.find((r) => r[0].text === 'OxfordPets')!;
+    expect(pets[1].text).toBe('CLS-RL'); // 87.24 vs 86.13 in the paper
+    expect(pets[2].text).toBe('No-Thinking-CLS-RL');
+    expect(pets[3].text).toBe('no');
+  });
+});
+
+describe('thinking consistency', () => {
+  test('the last candidate named wins; longer names beat names inside them', () => {
+    expect(lastMentioned('maybe a boxer, no: a pug', ['boxer', 'pug', 'beagle'])).toBe('pug');
+    expect(lastMentioned('it is a sea or lake', ['lake', 'sea or lake'])).toBe('sea or lake');
+    expect(lastMentioned('a pugnacious dog', ['pug'])).toBeUndefined();
+    expect(lastMentioned('Annual_Crop fields', ['Annual_Crop'])).toBe('Annual_Crop');
+  });
+
+  test('judges think vs answer', () => {
+    const p = { runId: 'r', evalDataset: 'd', evalSplit: 'test', exampleId: 'x', label: 'pug', correct: true, strictCorrect: true };
+    const cands = ['pug', 'boxer'];
+    expect(judge({ ...p, output: '<think>looks like a pug</think><answer>pug</answer>', extracted: 'pug' }, cands)).toBe('consistent');
+    expect(judge({ ...p, output: '<think>looks like a boxer</think><answer>pug</answer>', extracted: 'pug' }, cands)).toBe('inconsistent');
+    expect(judge({ ...p, output: '<think>hmm</think><answer>pug</answer>', extracted: 'pug' }, cands)).toBe('undetermined');
+    expect(judge({ ...p, output: 'pug', extracted: 'pug' }, cands)).toBe('no-think');
+  });
+
+  test('share of inconsistent completions on the fixture (every third one)', () => {
+    const doc = buildReport(makeFixtureSource({ settings: ['few-shot'], n: 12 }), 'smoke');
+    const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id === 'thinking-consistency')!;
+    const cls = t.rows.find((r) => r[1].text === 'CLS-RL')!;
+    expect(cls[5].value).toBeCloseTo((100 * 4) / 12, 10);
+  });
+});
+
+describe('empty and partial sources', () => {
+  test('an empty source gives a report that says so', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-'));
+    const res = await writeReport(new MemorySource(), { outDir: out, formats: ['md', 'html', 'csv', 'json'] });
+    expect(res.missing[0]).toMatch(/no runs/);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/Missing or incomplete[\s\S]*no runs/);
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
+  });
+
+  test('an unknown suite names the suites present', () => {
+    const doc = buildReport(makeFixtureSource(), 'nope');
+    expect(doc.missing[0]).toMatch(/suites present: smoke/);
+  });
+
+  test('a partial source lists failed runs and missing cells', () => {
+    const src = makeFixtureSource({ settings: ['base-to-new'], n: 4 });
+    const victim = src.runRows.find((r) => r.method === 'cls-rl' && r.dataset === 'EuroSAT')!;
+    victim.status = 'failed';
+    victim.error = 'engine crashed\nstack';
+    const dropped = src.evalRows.filter((e) => e.method === 'cls-rl' && e.dataset === 'EuroSAT');
+    src.evalRows.splice(0, src.evalRows.length, ...src.evalRows.filter((e) => !dropped.includes(e)));
+    const doc = buildReport(src, 'smoke');
+    expect(doc.missing.join('\n')).toMatch(/1 of \d+ runs are not done/);
+    expect(doc.missing.join('\n')).toMatch(/failed: EuroSAT base-to-new CLS-RL seed \d .*engine crashed$/m);
+    expect(doc.missing.join('\n')).toMatch(/CLS-RL has no result for EuroSAT/);
+    const avg = doc.sections[0].tables[1].rows.find((r) => r[0].text.startsWith('Average') && r[1].text === 'CLS-RL')!;
+    expect(avg[0].text).toBe('Average (2/3 datasets)');
+  });
+
+  test('writes every format, PNG included', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-'));
+    const res = await writeReport(makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT', 'OxfordPets'], n: 4 }), {
+      outDir: out, formats: ['md', 'html', 'csv', 'svg', 'png', 'json'],
+    });
+    const rel = res.files.map((f) => path.relative(out, f));
+    expect(rel).toEqual(expect.arrayContaining(['report.md', 'report.html', 'report.json', 'csv/few-shot-4shot.csv', 'charts/few-shot-4shot-acc.svg', 'charts/few-shot-4shot-acc.png', 'charts/few-shot-4shot-acc.vl.json']));
+    const png = fs.readFileSync(path.join(out, 'charts/few-shot-4shot-acc.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(fs.readFileSync(path.join(out, 'charts/few-shot-4shot-acc.svg'), 'utf8')).toMatch(/^<svg/);
+    await expect(writeReport(new MemorySource(), { outDir: out, formats: ['pdf' as never] })).rejects.toThrow(/unknown report format/);
+  });
+});
