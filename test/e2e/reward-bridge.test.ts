@@ -1,0 +1,152 @@
+// The reward bridge for real: clsrl's reward server on 127.0.0.1:0, the project's Python reward module
+// (standard library only) run under python3 against it, scores compared with `scoreCompletion` and the
+// `clsrl score` CLI. Also the server's error replies, and py_compile over all of python/.
+
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { spawn, spawnSync } from 'child_process';
+import { scoreCompletion } from '../../harness/scoring';
+import { getMethod, methodNames } from '../../methods/registry';
+import { startRewardServer } from '../../harness/serve/rewards';
+import type { RunningServer } from '../../harness/serve/http';
+
+const ROOT = path.resolve(__dirname, '../..');
+const PYTHON_DIR = path.join(ROOT, 'python');
+
+const CASES: { completion: string; label: string }[] = [
+  { completion: '<think>furry, pointed ears</think>\n<answer>Abyssinian</answer>', label: 'abyssinian' },
+  { completion: '<think>x</think><answer> golden retriever </answer>', label: 'golden_retriever' },
+  { completion: 'Abyssinian', label: 'Abyssinian' },
+  { completion: 'abyssinian', label: 'Abyssinian' },
+  { completion: '<answer>Bombay</answer> trailing', label: 'Bombay' },
+  { completion: '<think>\nmulti\nline\n</think>  <answer>a cat</answer>', label: 'cat' },
+  { completion: '', label: 'dog' },
+  { completion: 'Ünïcödé ✓ <think></think><answer>x</answer>', label: 'x' },
+];
+
+/** Runs the python client asynchronously (a sync spawn would block the in-process server). */
+function python(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-m', 'clsrl_trl.rewards', ...args], {
+      cwd: PYTHON_DIR,
+      env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill(), 30_000);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+async function runPython(args: string[], input: string): Promise<{ scores: unknown[]; [name: string]: unknown }> {
+  const res = await python(args, input);
+  if (res.status !== 0) throw new Error(`python3 exited ${res.status}: ${res.stderr}`);
+  return JSON.parse(res.stdout);
+}
+
+let server: RunningServer;
+
+beforeAll(async () => {
+  server = await startRewardServer({ port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+test('python reward client scores exactly like scoreCompletion, for every method', async () => {
+  const input = CASES.map((c) => JSON.stringify(c)).join('\n');
+  expect(methodNames().length).toBeGreaterThan(0);
+  for (const method of methodNames()) {
+    const rewards = getMethod(method).meta.rewards;
+    const out = await runPython(['--url', server.url, '--method', method, ...rewards.flatMap((r) => ['--reward', r])], input);
+    expect(out.scores).toEqual(CASES.map((c) => scoreCompletion(rewards, c.completion, c.label)));
+    // The per-reward TRL functions return exactly the named reward of each score.
+    for (const r of rewards) expect(out[r]).toEqual(CASES.map((c) => scoreCompletion(rewards, c.completion, c.label).rewards[r] ?? 0));
+  }
+});
+
+test('scores equal what `clsrl score --json` prints', async () => {
+  if (!fs.existsSync(path.join(ROOT, 'harness/cli.ts'))) {
+    console.warn('harness/cli.ts missing: CLI comparison not possible yet');
+    return;
+  }
+  const method = methodNames().includes('cls-rl') ? 'cls-rl' : methodNames()[0];
+  const c = CASES[0];
+  const cli = spawnSync('node', ['bin/clsrl.js', 'score', '--method', method, '--label', c.label, '--completion', c.completion, '--json'], { cwd: ROOT, timeout: 60_000 });
+  expect(cli.status).toBe(0);
+  const printed = JSON.parse(cli.stdout.toString()) as Record<string, unknown>;
+  const out = await runPython(['--url', server.url, '--method', method], JSON.stringify(c));
+  const served = out.scores[0] as Record<string, unknown>;
+  for (const key of Object.keys(served)) if (key in printed) expect(printed[key]).toEqual(served[key]);
+  expect(printed.rewards ?? printed.reward).toBeDefined();
+});
+
+describe('reward server errors', () => {
+  const post = (body: string, headers: Record<string, string> = {}) => fetch(`${server.url}/score`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const message = async (res: Response) => ((await res.json()) as { error: { message: string } }).error.message;
+
+  test('malformed JSON and fields get 400 naming the field', async () => {
+    let res = await post('{oops');
+    expect(res.status).toBe(400);
+    expect(await message(res)).toMatch(/malformed JSON/);
+    res = await post(JSON.stringify({ items: [{ method: 'cls-rl', completion: 'x' }] }));
+    expect(res.status).toBe(400);
+    expect(await message(res)).toMatch(/items\[0\]\.label/);
+    res = await post(JSON.stringify({ items: [{ method: 'nope', completion: 'x', label: 'y' }] }));
+    expect(res.status).toBe(400);
+    expect(await message(res)).toMatch(/items\[0\]\.method: unknown method 'nope'/);
+    res = await post(JSON.stringify([1]));
+    expect(res.status).toBe(400);
+  });
+
+  test('health, routes and the python client error on 4xx', async () => {
+    expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: 'ok' });
+    expect((await fetch(`${server.url}/score`)).status).toBe(405);
+    expect((await fetch(`${server.url}/other`, { method: 'POST' })).status).toBe(404);
+    const py = await python(['--url', server.url, '--method', 'nope'], JSON.stringify(CASES[0]));
+    expect(py.status).not.toBe(0);
+    expect(py.stderr).toMatch(/reward server answered 400/);
+  });
+
+  test('size limit (413) and bearer token', async () => {
+    const small = await startRewardServer({ port: 0, maxBodyBytes: 256, token: 'tok' });
+    try {
+      const big = JSON.stringify({ items: CASES.map((c) => ({ method: 'cls-rl', ...c })) });
+      expect((await fetch(`${small.url}/score`, { method: 'POST', body: big, headers: { authorization: 'Bearer tok' } })).status).toBe(413);
+      const one = JSON.stringify({ items: [{ method: 'cls-rl', completion: 'a', label: 'a' }] });
+      expect((await fetch(`${small.url}/score`, { method: 'POST', body: one })).status).toBe(401);
+      expect((await fetch(`${small.url}/score`, { method: 'POST', body: one, headers: { authorization: 'Bearer tok' } })).status).toBe(200);
+      const out = await runPython(['--url', small.url, '--method', 'cls-rl', '--token', 'tok'], JSON.stringify({ completion: 'a', label: 'a' }));
+      expect(out.scores).toHaveLength(1);
+    } finally {
+      await small.close();
+    }
+    await expect(startRewardServer({ host: '0.0.0.0', port: 0 })).rejects.toThrow(/needs a token/);
+  });
+});
+
+test('all committed python compiles (python3 -m py_compile)', () => {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory() && e.name !== '__pycache__') walk(path.join(dir, e.name));
+      else if (e.name.endsWith('.py')) files.push(path.join(dir, e.name));
+    }
+  };
+  walk(PYTHON_DIR);
+  expect(files.length).toBeGreaterThan(0);
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-pyc-'));
+  const script = 'import sys, os, py_compile\nfor i, f in enumerate(sys.argv[2:]):\n    py_compile.compile(f, cfile=os.path.join(sys.argv[1], "%d.pyc" % i), doraise=True)';
+  const res = spawnSync('python3', ['-c', script, out, ...files], { timeout: 30_000 });
+  fs.rmSync(out, { recursive: true, force: true });
+  expect(res.stderr.toString()).toBe('');
+  expect(res.status).toBe(0);
+});
