@@ -18,7 +18,7 @@ export function synthData(tasks: readonly string[]): Pick<SuiteDef, 'datasets' |
 }
 
 /** Longest completion a pretrained tiny model writes on these tasks (think + answer), in byte tokens. */
-export const SYNTH_MAX_TOKENS = 96;
+export const SYNTH_MAX_TOKENS = 128;
 
 export interface Budget {
   /** Optimizer updates per trained run. */

@@ -144,16 +144,16 @@ export const synthTextures: SynthTask = {
 // SynthSat (EuroSAT-like): 10 land-cover tiles seen from above.
 
 const SAT_CLASSES: Record<string, string> = {
-  'Annual Crop Land': 'parallel strips of crop fields',
-  Forest: 'dense dark green tree crowns',
-  'Meadow Land': 'mottled light green vegetation',
-  'Highway or Road': 'a straight grey road crossing green land',
-  'Industrial Buildings': 'large grey flat-roofed halls',
+  'Annual Crop Land': 'strips of crop fields',
+  Forest: 'dense dark tree crowns',
+  'Meadow Land': 'mottled light vegetation',
+  'Highway or Road': 'a straight grey road',
+  'Industrial Buildings': 'large grey halls',
   'Pasture Land': 'smooth plain grassland',
   'Orchard Land': 'rows of small round trees',
-  'Residential Buildings': 'many small red-roofed houses along streets',
-  River: 'a winding blue river through land',
-  'Sea or Lake': 'a large blue water body with a shore',
+  'Residential Buildings': 'many small red roofs',
+  River: 'a winding blue river',
+  'Sea or Lake': 'open blue water and a shore',
 };
 
 function satTile(kind: string, rng: Rng): string {
@@ -215,6 +215,6 @@ export const synthSat: SynthTask = {
     return `<g transform="translate(32 32) rotate(${f(rng.range(0, 360))})">${satTile(this.classes[c].name, rng)}</g>`;
   },
   describe(c) {
-    return `land seen from above with ${SAT_CLASSES[this.classes[c].name]}`;
+    return `land from above with ${SAT_CLASSES[this.classes[c].name]}`;
   },
 };

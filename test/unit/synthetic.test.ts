@@ -1,0 +1,133 @@
+// The synthetic world: determinism, class counts, split JSON read by the ordinary loader, idempotent
+// materialisation, and disjointness of pretraining images from test images. Uses a reduced world in a
+// temp dir (two small tasks, a few images per class), so it runs in seconds.
+
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadDataset, registerDataset } from '../../harness/data';
+import { corpusBatch, corpusExample } from '../../suites/synthetic/corpus';
+import { materialiseWorld, pretrainImages, renderImage } from '../../suites/synthetic/materialise';
+import { rngFrom } from '../../suites/synthetic/prng';
+import { TASKS, datasetDefs, taskByName, type WorldOptions } from '../../suites/synthetic/world';
+
+const SMALL: WorldOptions = { seed: 7, train: 3, val: 1, test: 2, pretrain: 2 };
+const NAMES = ['SynthSat', 'SynthAircraft'];
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-synth-'));
+});
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function listPngs(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listPngs(p));
+    else if (e.name.endsWith('.png')) out.push(p);
+  }
+  return out.sort();
+}
+
+describe('tasks', () => {
+  test('eleven tasks, 10 to 60 distinct classes each, one per CoOp role', () => {
+    expect(TASKS).toHaveLength(11);
+    expect(new Set(TASKS.map((t) => t.mirrors)).size).toBe(11);
+    for (const t of TASKS) {
+      expect(t.classes.length).toBeGreaterThanOrEqual(10);
+      expect(t.classes.length).toBeLessThanOrEqual(60);
+      expect(new Set(t.classes.map((c) => c.name)).size).toBe(t.classes.length);
+      expect(new Set(t.classes.map((_, i) => t.describe(i))).size).toBe(t.classes.length);
+    }
+  });
+
+  test('class names use the real sets’ styles (spaces, underscores, hyphens)', () => {
+    const all = TASKS.flatMap((t) => t.classes.map((c) => c.name));
+    expect(all.some((n) => n.includes(' '))).toBe(true);
+    expect(all.some((n) => n.includes('_'))).toBe(true);
+    expect(all.some((n) => n.includes('-'))).toBe(true);
+  });
+});
+
+describe('rendering', () => {
+  test('same seed and key give identical PNG bytes; another index or split differs', async () => {
+    const t = taskByName('SynthPets');
+    const a = await renderImage(t, 1, 3, 'test', 0);
+    const b = await renderImage(t, 1, 3, 'test', 0);
+    expect(sha(a)).toBe(sha(b));
+    expect(sha(await renderImage(t, 1, 3, 'test', 1))).not.toBe(sha(a));
+    expect(sha(await renderImage(t, 1, 3, 'pretrain', 0))).not.toBe(sha(a));
+    expect(sha(await renderImage(t, 2, 3, 'test', 0))).not.toBe(sha(a));
+    expect(a.subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+});
+
+describe('materialised world', () => {
+  let root: string;
+  beforeAll(async () => {
+    const progress: number[] = [];
+    root = (await materialiseWorld({ cacheDir: tmp, world: SMALL, tasks: NAMES, pretrain: true, onProgress: (d) => progress.push(d) })).dataRoot;
+    const perTask = NAMES.reduce((a, n) => a + taskByName(n).classes.length * (3 + 1 + 2 + 2), 0);
+    expect(progress[progress.length - 1]).toBe(perTask);
+  });
+
+  test('split JSON in CoOp layout, read by the ordinary loader', async () => {
+    for (const def of datasetDefs(NAMES)) {
+      const raw = JSON.parse(fs.readFileSync(path.join(root, def.folder, def.splitFile), 'utf8'));
+      expect(Object.keys(raw).sort()).toEqual(['test', 'train', 'val']);
+      expect(raw.train[0]).toEqual([expect.stringMatching(/^[\w-]+\/train_0000\.png$/), 0, taskByName(def.name).classes[0].name]);
+      registerDataset(def);
+      const ds = await loadDataset(def.name, { dataRoot: root });
+      const t = taskByName(def.name);
+      expect(ds.classnames).toEqual(t.classes.map((c) => c.name));
+      expect(ds.train).toHaveLength(t.classes.length * SMALL.train);
+      expect(ds.val).toHaveLength(t.classes.length * SMALL.val);
+      expect(ds.test).toHaveLength(t.classes.length * SMALL.test);
+      expect(fs.existsSync(ds.test[0].absPath)).toBe(true);
+    }
+  });
+
+  test('a second call reuses the folders; a corrupt image or split file is regenerated identically', async () => {
+    const again = await materialiseWorld({ cacheDir: tmp, world: SMALL, tasks: NAMES, pretrain: true });
+    expect(again.regenerated).toEqual([]);
+    const img = listPngs(path.join(root, 'synth_sat', 'images'))[0];
+    const before = sha(fs.readFileSync(img));
+    fs.writeFileSync(img, Buffer.from('not a png'));
+    const split = path.join(root, 'synth_aircraft', 'split_zhou_SynthAircraft.json');
+    fs.appendFileSync(split, ' ');
+    const fixed = await materialiseWorld({ cacheDir: tmp, world: SMALL, tasks: NAMES, pretrain: true });
+    expect(fixed.regenerated.sort()).toEqual(['synth_aircraft', 'synth_sat']);
+    expect(sha(fs.readFileSync(img))).toBe(before);
+  });
+
+  test('pretraining images are disjoint from test images (paths and pixels)', () => {
+    const pre = pretrainImages(tmp, SMALL, NAMES);
+    expect(pre).toHaveLength(NAMES.reduce((a, n) => a + taskByName(n).classes.length * SMALL.pretrain, 0));
+    const test = NAMES.flatMap((n) => listPngs(path.join(root, taskByName(n).folder, 'images')));
+    const testHashes = new Set(test.map((p) => sha(fs.readFileSync(p))));
+    for (const p of pre) {
+      expect(test).not.toContain(p.absPath);
+      expect(testHashes.has(sha(fs.readFileSync(p.absPath)))).toBe(false);
+    }
+  });
+
+  test('corpus: all kinds, phrased unlike the task prompts, deterministic', () => {
+    const pre = pretrainImages(tmp, SMALL, NAMES);
+    const a = corpusBatch(pre, rngFrom('c'), 200);
+    expect(corpusBatch(pre, rngFrom('c'), 200)).toEqual(a);
+    expect(new Set(a.map((e) => e.kind)).size).toBe(5);
+    for (const e of a) {
+      expect(e.prompt).not.toContain('Please choose one from list');
+      expect(pre.map((p) => p.absPath)).toContain(e.image);
+    }
+    const think = corpusExample(pre[0], rngFrom('t'), 'think');
+    expect(think.target).toMatch(/^<think>.+<\/think><answer>(.+)<\/answer>$/);
+    expect(think.target.endsWith(`<answer>${pre[0].classname}</answer>`)).toBe(true);
+    expect(think.prompt).toContain(pre[0].classname);
+  });
+});
