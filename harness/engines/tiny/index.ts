@@ -1,0 +1,208 @@
+// The `tiny` engine: the embedded vision-language model implementing the policy contract (generate,
+// logprobs, step with token weights) on ONNX Runtime. Entry point: createTinyEngine(opts).
+// Models are flat Float32Array parameters; sessions are shared by every model of the same config.
+
+import * as path from 'path';
+import type {
+  Completion, Engine, GenerateOptions, LoadedModel, ModelRef, OptimizerConfig, OptimizerHandle, PromptInput, StepStats, TokenSeq,
+} from '../../contracts';
+import { ClsrlError } from '../../errors';
+import { loadImage } from '../../images';
+import { patchify, runRows, type Row } from './batch';
+import { hasCheckpoint, fingerprintOf, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { resolveConfig, type TinyConfig } from './config';
+import { generateAll, type GenPrompt } from './generate';
+import { AdamW } from './optimizer';
+import { initParams, layout } from './params';
+import { Runtime } from './runtime';
+import { tokenizer } from './tokenizer';
+
+export { DEFAULT_CONFIG, type TinyConfig } from './config';
+export { tokenizer, SPECIALS, VOCAB_SIZE } from './tokenizer';
+export { layout } from './params';
+
+/** Where the shipped base checkpoint lives (produced by the pretraining script). */
+export const BASE_CHECKPOINT_DIR = path.resolve(__dirname, '../../../models/tiny-base');
+
+export interface TinyEngineOptions {
+  /** Checkpoint folder to use as the base model (default: models/tiny-base/ if present). */
+  checkpoint?: string;
+  /** Model config for a randomly initialised base (given without `checkpoint`: random init, no shipped base). */
+  config?: Partial<TinyConfig>;
+  /** Intra-op threads (default: all cores). */
+  threads?: number;
+  /** Seed of the random initialisation (default: config.seed). */
+  seed?: number;
+}
+
+export class TinyModel implements LoadedModel {
+  grad: Float32Array | null = null;
+  disposed = false;
+  constructor(readonly ref: ModelRef, readonly cfg: TinyConfig, readonly params: Float32Array, readonly frozen: boolean) {}
+}
+
+class TinyOptimizer extends AdamW {
+  constructor(config: OptimizerConfig, readonly model: TinyModel) {
+    super(config, layout(model.cfg));
+  }
+}
+
+function parseOptions(raw: Record<string, unknown>): TinyEngineOptions {
+  const known = ['checkpoint', 'config', 'threads', 'seed'];
+  for (const k of Object.keys(raw)) {
+    if (!known.includes(k)) throw new ClsrlError('BAD_CONFIG', `tiny engine option '${k}' is unknown`, { hint: `options: ${known.join(', ')}` });
+  }
+  const { checkpoint, config, threads, seed } = raw;
+  if (checkpoint !== undefined && typeof checkpoint !== 'string') throw new ClsrlError('BAD_CONFIG', 'tiny engine option checkpoint must be a folder path', { hint: 'e.g. models/tiny-base' });
+  if (config !== undefined && (typeof config !== 'object' || config === null)) throw new ClsrlError('BAD_CONFIG', 'tiny engine option config must be an object', { hint: 'e.g. {"dModel": 64}' });
+  if (threads !== undefined && !(Number.isInteger(threads) && (threads as number) >= 1)) throw new ClsrlError('BAD_CONFIG', `tiny engine option threads must be an integer >= 1 (got ${threads})`, { hint: 'omit it to use all cores' });
+  if (seed !== undefined && !Number.isInteger(seed)) throw new ClsrlError('BAD_CONFIG', `tiny engine option seed must be an integer (got ${seed})`, { hint: 'e.g. 0' });
+  return raw as TinyEngineOptions;
+}
+
+export class TinyEngine implements Engine {
+  readonly name = 'tiny';
+  readonly trains = true;
+  readonly runtime: Runtime;
+  private readonly base: TinyModel;
+  private readonly baseFingerprint: string;
+
+  constructor(base: { cfg: TinyConfig; params: Float32Array; path?: string }, threads?: number) {
+    this.runtime = new Runtime({ threads });
+    this.base = new TinyModel({ engine: 'tiny', id: 'base', ...(base.path ? { path: base.path } : {}) }, base.cfg, base.params, true);
+    this.baseFingerprint = fingerprintOf(base.cfg, base.params);
+  }
+
+  /** The base model's config. */
+  get config(): TinyConfig {
+    return this.base.cfg;
+  }
+
+  baseModel(): ModelRef {
+    return this.base.ref;
+  }
+
+  async load(ref: ModelRef): Promise<TinyModel> {
+    if (ref.id === 'base' && (!ref.path || path.resolve(ref.path) === path.resolve(this.base.ref.path ?? ''))) {
+      return new TinyModel({ ...this.base.ref }, this.base.cfg, this.base.params.slice(), false);
+    }
+    if (!ref.path) throw new ClsrlError('NOT_FOUND', `tiny model '${ref.id}' has no checkpoint path`, { hint: 'pass the folder engine.save returned' });
+    const ck = loadCheckpoint(ref.path);
+    return new TinyModel({ ...ref }, ck.cfg, ck.params, false);
+  }
+
+  async freeze(model: LoadedModel): Promise<TinyModel> {
+    const m = this.check(model);
+    return new TinyModel({ ...m.ref }, m.cfg, m.params.slice(), true);
+  }
+
+  async generate(model: LoadedModel, prompts: PromptInput[], opts: GenerateOptions): Promise<Completion[][]> {
+    const m = this.check(model);
+    if (!(opts.n >= 1) || !(opts.temperature >= 0) || !(opts.maxTokens >= 0)) {
+      throw new ClsrlError('BAD_CONFIG', `generate options n=${opts.n} temperature=${opts.temperature} maxTokens=${opts.maxTokens} out of range`, { hint: 'n >= 1, temperature >= 0, maxTokens >= 0' });
+    }
+    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: tokenizer.encodePrompt(p.text) })));
+    return generateAll(this.runtime, m.cfg, m.params, gp, opts);
+  }
+
+  async logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]> {
+    const m = this.check(model);
+    const rows = await this.rows(m, prompts, seqs, null);
+    return (await runRows(this.runtime, m.cfg, m.params, rows, null)).logp;
+  }
+
+  createOptimizer(model: LoadedModel, config: OptimizerConfig): OptimizerHandle {
+    return new TinyOptimizer(config, this.check(model));
+  }
+
+  async step(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[], tokenWeights: number[][], optimizer: OptimizerHandle): Promise<StepStats> {
+    const t0 = Date.now();
+    const m = this.check(model);
+    if (m.frozen) throw new ClsrlError('ENGINE', 'cannot train a frozen model', { hint: 'step the model from engine.load, not the freeze() copy' });
+    if (!(optimizer instanceof TinyOptimizer) || optimizer.model !== m) {
+      throw new ClsrlError('ENGINE', 'optimizer was not created for this model', { hint: 'call engine.createOptimizer(model, config) with the same model' });
+    }
+    if (tokenWeights.length !== seqs.length) throw new ClsrlError('ENGINE', `step got ${seqs.length} sequences but ${tokenWeights.length} weight rows`, { hint: 'one weight per token of every sequence' });
+    const rows = await this.rows(m, prompts, seqs, tokenWeights);
+    m.grad ??= new Float32Array(m.params.length);
+    const { loss } = await runRows(this.runtime, m.cfg, m.params, rows, m.grad);
+    const { gradNorm, lr } = optimizer.update(m.params, m.grad);
+    return { loss, gradNorm, lr, tokens: seqs.reduce((s, q) => s + q.tokens.length, 0), wallMs: Date.now() - t0 };
+  }
+
+  encodeTarget(text: string): number[] {
+    return tokenizer.encodeTarget(text);
+  }
+
+  async save(model: LoadedModel, dir: string): Promise<ModelRef> {
+    const m = this.check(model);
+    saveCheckpoint(dir, m.cfg, m.params);
+    return { engine: 'tiny', id: path.basename(path.resolve(dir)), path: path.resolve(dir) };
+  }
+
+  async dispose(model: LoadedModel): Promise<void> {
+    const m = this.check(model);
+    m.disposed = true;
+    m.grad = null;
+  }
+
+  fingerprint(): string {
+    return this.baseFingerprint;
+  }
+
+  /** Releases every ONNX Runtime session (the engine stays usable; sessions are rebuilt on demand). */
+  async close(): Promise<void> {
+    await this.runtime.dispose();
+  }
+
+  private check(model: LoadedModel): TinyModel {
+    if (!(model instanceof TinyModel)) throw new ClsrlError('ENGINE', `model ${model.ref.engine}/${model.ref.id} was not loaded by the tiny engine`, { hint: 'load it with this engine' });
+    if (model.disposed) throw new ClsrlError('ENGINE', `model ${model.ref.id} was disposed`, { hint: 'load it again' });
+    return model;
+  }
+
+  private async patches(m: TinyModel, p: PromptInput): Promise<Float32Array> {
+    return patchify((await loadImage(p.image, m.cfg.imageSize)).data, m.cfg);
+  }
+
+  private async rows(m: TinyModel, prompts: PromptInput[], seqs: TokenSeq[], weights: number[][] | null): Promise<Row[]> {
+    const cache = new Map<number, Promise<{ patches: Float32Array; prompt: number[] }>>();
+    const promptOf = (i: number) => {
+      if (!(i >= 0 && i < prompts.length)) throw new ClsrlError('ENGINE', `sequence promptIndex ${i} out of range (0..${prompts.length - 1})`, { hint: 'promptIndex indexes the prompts array' });
+      let hit = cache.get(i);
+      if (!hit) {
+        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: tokenizer.encodePrompt(prompts[i].text) }));
+        cache.set(i, hit);
+      }
+      return hit;
+    };
+    return Promise.all(
+      seqs.map(async (s, k) => {
+        if (s.tokens.length === 0) throw new ClsrlError('ENGINE', `sequence ${k} is empty`, { hint: 'every sequence needs at least one token (SFT targets end with the end token)' });
+        if (weights && weights[k].length !== s.tokens.length) {
+          throw new ClsrlError('ENGINE', `sequence ${k} has ${s.tokens.length} tokens but ${weights[k].length} weights`, { hint: 'one weight per token' });
+        }
+        const p = await promptOf(s.promptIndex);
+        return { patches: p.patches, prompt: p.prompt, seq: s.tokens, ...(weights ? { weights: weights[k] } : {}) };
+      }),
+    );
+  }
+}
+
+/** Creates the engine: base model from `checkpoint`, else models/tiny-base/, else random weights. */
+export async function createTinyEngine(raw: Record<string, unknown> = {}): Promise<TinyEngine> {
+  const opts = parseOptions(raw);
+  const ckDir = opts.checkpoint ?? (opts.config === undefined && hasCheckpoint(BASE_CHECKPOINT_DIR) ? BASE_CHECKPOINT_DIR : undefined);
+  if (ckDir) {
+    const ck = loadCheckpoint(ckDir);
+    if (opts.config) {
+      const want = resolveConfig({ ...ck.cfg, ...opts.config }, 'tiny engine option config');
+      if (JSON.stringify(want) !== JSON.stringify(ck.cfg)) {
+        throw new ClsrlError('BAD_CONFIG', `tiny engine option config differs from checkpoint ${ckDir}`, { hint: 'drop the config option or the checkpoint option' });
+      }
+    }
+    return new TinyEngine({ cfg: ck.cfg, params: ck.params, path: path.resolve(ckDir) }, opts.threads);
+  }
+  const cfg = resolveConfig({ ...opts.config, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }, 'tiny engine option config');
+  return new TinyEngine({ cfg, params: initParams(layout(cfg), cfg.seed) }, opts.threads);
+}
