@@ -14,8 +14,8 @@ export type EngineFactory = (opts: EngineOptions) => Promise<Engine>;
 const ENGINES: Record<string, EngineFactory> = {
   // Registration lines (one per engine), sorted:
   double: async (opts) => (await import('./double')).createDoubleEngine(opts),
-  tiny: async (opts) => (await import('./tiny')).createTinyEngine(opts),
   openai: async (opts) => (await import('./openai')).createOpenAIEngine(opts),
+  tiny: async (opts) => (await import('./tiny')).createTinyEngine(opts),
 };
 
 export function registerEngine(name: string, factory: EngineFactory): void {
