@@ -1,0 +1,152 @@
+// The tiny engine end to end on a small config: SFT learns an image -> text mapping, a GRPO-style
+// weighted step raises mean reward, generation matches logprobs, runs are deterministic, checkpoints
+// round-trip exactly, and bad input fails with ClsrlError.
+
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { PromptInput, TokenSeq } from '../../harness/contracts';
+import { ClsrlError } from '../../harness/errors';
+import { createTinyEngine, SPECIALS, tokenizer, type TinyEngine, type TinyModel } from '../../harness/engines/tiny';
+import { ADAM, SMALL, colourImages, prompts } from './fixtures';
+
+let images: Record<string, string>;
+let ps: PromptInput[];
+beforeAll(async () => {
+  images = await colourImages();
+  ps = prompts(images);
+});
+
+const engine = (seed = 1): Promise<TinyEngine> => createTinyEngine({ config: SMALL, seed, threads: 1 });
+
+async function sft(eng: TinyEngine, model: TinyModel, steps: number): Promise<number[]> {
+  const seqs: TokenSeq[] = ps.map((p, i) => ({ promptIndex: i, tokens: eng.encodeTarget(p.id) }));
+  const w = seqs.map((s) => s.tokens.map(() => 1 / s.tokens.length));
+  const opt = eng.createOptimizer(model, ADAM({ lr: 1e-2, warmupSteps: 3, schedule: 'constant', totalSteps: steps }));
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) losses.push((await eng.step(model, ps, seqs, w, opt)).loss);
+  return losses;
+}
+
+describe('tiny engine', () => {
+  it('SFT fits an image -> colour-name mapping', async () => {
+    const eng = await engine();
+    const model = await eng.load(eng.baseModel());
+    const losses = await sft(eng, model, 40);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 10);
+    const out = await eng.generate(model, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 });
+    expect(out.map((c) => c[0].text)).toEqual(ps.map((p) => p.id));
+    expect(out.every((c) => c[0].finishReason === 'stop' && c[0].tokens[c[0].tokens.length - 1] === SPECIALS.end)).toBe(true);
+    await eng.close();
+  });
+
+  it('a GRPO-style weighted step raises mean reward', async () => {
+    const eng = await engine(2);
+    const model = await eng.load(eng.baseModel());
+    const opt = eng.createOptimizer(model, ADAM({ lr: 1e-2 }));
+    // Reward: share of lowercase ASCII letters among the generated tokens (about 10% at random init).
+    const reward = (toks: number[]): number => toks.filter((t) => t >= 97 && t <= 122).length / Math.max(1, toks.length);
+    const means: number[] = [];
+    for (let it = 0; it < 12; it++) {
+      const comps = await eng.generate(model, ps, { n: 6, temperature: 1, maxTokens: 6, seed: it });
+      const seqs: TokenSeq[] = [];
+      const weights: number[][] = [];
+      let sum = 0;
+      comps.forEach((group, pi) => {
+        const r = group.map((c) => reward(c.tokens));
+        const mean = r.reduce((a, b) => a + b, 0) / r.length;
+        const std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / r.length) + 1e-4;
+        group.forEach((c, k) => {
+          seqs.push({ promptIndex: pi, tokens: c.tokens });
+          weights.push(c.tokens.map(() => (r[k] - mean) / std / c.tokens.length));
+        });
+        sum += mean;
+      });
+      means.push(sum / comps.length);
+      await eng.step(model, ps, seqs, weights, opt);
+    }
+    const head = (means[0] + means[1]) / 2;
+    const tail = (means[10] + means[11]) / 2;
+    expect(tail).toBeGreaterThan(head + 0.2);
+    await eng.close();
+  });
+
+  it('generation log-probs equal logprobs(), and sampling is seeded', async () => {
+    const eng = await engine(3);
+    const model = await eng.load(eng.baseModel());
+    const a = await eng.generate(model, ps, { n: 3, temperature: 1, maxTokens: 10, seed: 5 });
+    const b = await eng.generate(model, ps, { n: 3, temperature: 1, maxTokens: 10, seed: 5 });
+    const c = await eng.generate(model, ps, { n: 3, temperature: 1, maxTokens: 10, seed: 6 });
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+    expect(a.every((g) => g.length === 3 && g.every((x) => x.tokens.length <= 10 && x.logprobs.length === x.tokens.length))).toBe(true);
+    const seqs = a.flatMap((g, pi) => g.map((x) => ({ promptIndex: pi, tokens: x.tokens })));
+    const lp = await eng.logprobs(model, ps, seqs);
+    const flat = a.flat();
+    lp.forEach((row, k) => row.forEach((v, j) => expect(Math.abs(v - flat[k].logprobs[j])).toBeLessThan(1e-4)));
+    expect(flat[0].text).toBe(tokenizer.decode(flat[0].tokens));
+    await eng.close();
+  });
+
+  it('is deterministic: same seed, same weights after training', async () => {
+    const run = async (): Promise<Float32Array> => {
+      const eng = await engine(4);
+      const m = await eng.load(eng.baseModel());
+      await sft(eng, m, 3);
+      await eng.close();
+      return m.params;
+    };
+    const [x, y] = [await run(), await run()];
+    expect(Buffer.from(x.buffer).equals(Buffer.from(y.buffer))).toBe(true);
+  });
+
+  it('checkpoints round-trip exactly and freeze() is a copy', async () => {
+    const eng = await engine(5);
+    const model = await eng.load(eng.baseModel());
+    const frozen = await eng.freeze(model);
+    await sft(eng, model, 2);
+    expect(Buffer.from(frozen.params.buffer).equals(Buffer.from(model.params.buffer))).toBe(false);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-ck-'));
+    const ref = await eng.save(model, dir);
+    const cfgDoc = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    expect(cfgDoc.model_type).toBe('clsrl-tiny');
+    expect(cfgDoc.tokenizer.specials.end).toBe(SPECIALS.end);
+    const back = await eng.load(ref);
+    expect(Buffer.from(back.params.buffer).equals(Buffer.from(model.params.buffer))).toBe(true);
+    const eng2 = await createTinyEngine({ checkpoint: dir, threads: 1 });
+    expect(eng2.config).toEqual(eng.config);
+    const base2 = await eng2.load(eng2.baseModel());
+    const opts = { n: 2, temperature: 0.7, maxTokens: 6, seed: 9 };
+    expect(await eng2.generate(base2, ps, opts)).toEqual(await eng.generate(model, ps, opts));
+    await expect(eng.step(frozen, ps, [{ promptIndex: 0, tokens: [1] }], [[1]], eng.createOptimizer(frozen, ADAM()))).rejects.toThrow(/frozen/);
+    await eng.close();
+    await eng2.close();
+  });
+
+  it('AdamW schedules: warmup then constant, linear or cosine decay', async () => {
+    const eng = await engine();
+    const m = await eng.load(eng.baseModel());
+    const lrs = (schedule: 'constant' | 'linear' | 'cosine'): number[] => {
+      const o = eng.createOptimizer(m, ADAM({ lr: 1, warmupSteps: 2, schedule, totalSteps: 6 })) as unknown as { lrAt(s: number): number };
+      return [1, 2, 4, 6].map((s) => o.lrAt(s));
+    };
+    expect(lrs('constant')).toEqual([0.5, 1, 1, 1]);
+    expect(lrs('linear')).toEqual([0.5, 1, 0.5, 0]);
+    const cos = lrs('cosine');
+    expect(cos[2]).toBeCloseTo(0.5, 10);
+    expect(cos[3]).toBeCloseTo(0, 10);
+    expect(() => eng.createOptimizer(m, ADAM({ beta2: 1 }))).toThrow(/beta2/);
+  });
+
+  it('rejects bad input with ClsrlError', async () => {
+    const eng = await engine();
+    const model = await eng.load(eng.baseModel());
+    const long = [{ ...ps[0], text: 'x'.repeat(200) }];
+    await expect(eng.generate(model, long, { n: 1, temperature: 0, maxTokens: 4, seed: 0 })).rejects.toThrow(/maxContext/);
+    await expect(eng.logprobs(model, ps, [{ promptIndex: 9, tokens: [1] }])).rejects.toBeInstanceOf(ClsrlError);
+    await expect(createTinyEngine({ config: { dModel: 30, nHeads: 4 } })).rejects.toThrow(/nHeads/);
+    await expect(createTinyEngine({ thread: 2 })).rejects.toThrow(/unknown/);
+    await expect(createTinyEngine({ checkpoint: '/nonexistent/ck' })).rejects.toThrow(/no tiny checkpoint/);
+    await eng.close();
+  });
+});
