@@ -4,7 +4,7 @@
 
 import type { EvaluationRow, ResultsSource, RunRow } from '../harness/contracts';
 import { harmonicMean, mean, seedStats, type SeedStats } from './stats';
-import { isZeroShot, orderDatasets, orderMethods } from './names';
+import { isZeroShot, orderDatasets, orderMethods, paperDatasetName } from './names';
 
 /** Rows of one suite, with the orders used everywhere in the report. */
 export interface SuiteData {
@@ -13,14 +13,35 @@ export interface SuiteData {
   evals: EvaluationRow[];
   datasets: string[];
   methods: string[];
+  /** Suite datasets that mirror one of the paper's (synthetic tasks) -> the paper's dataset name. */
+  analogs: Record<string, string>;
 }
 
-export function loadSuiteData(source: ResultsSource, suite: string): SuiteData {
+/** What a suite definition adds: its dataset order and which paper dataset each custom one mirrors. */
+export interface SuiteInfo {
+  datasets: string[];
+  customDatasets?: Array<{ name: string; description?: string; mirrors?: string }>;
+}
+
+/** Paper dataset a custom dataset mirrors: its `mirrors` field, else "mirroring X" in its description. */
+function analogsOf(info: SuiteInfo | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const d of info?.customDatasets ?? []) {
+    const named = d.mirrors ?? /mirroring (\w+)/.exec(d.description ?? '')?.[1];
+    const paper = named === undefined ? undefined : paperDatasetName(named);
+    if (paper) out[d.name] = paper;
+  }
+  return out;
+}
+
+export function loadSuiteData(source: ResultsSource, suite: string, info?: SuiteInfo): SuiteData {
   const runs = source.runs({ suite });
   const evals = source.evaluations({ suite });
-  const datasets = orderDatasets([...runs.map((r) => r.dataset), ...evals.map((e) => e.dataset), ...evals.map((e) => e.evalDataset)]);
+  const seen = new Set([...runs.map((r) => r.dataset), ...evals.map((e) => e.dataset), ...evals.map((e) => e.evalDataset)]);
+  // Suite order first (then anything else seen), and paper datasets moved into the paper's order.
+  const datasets = orderDatasets([...(info?.datasets ?? []).filter((d) => seen.has(d)), ...seen]);
   const methods = orderMethods([...runs.map((r) => r.method), ...evals.map((e) => e.method)]);
-  return { suite, runs, evals, datasets, methods };
+  return { suite, runs, evals, datasets, methods, analogs: analogsOf(info) };
 }
 
 /** Transfer evaluations: a model tuned on one dataset tested on another (`transfer:<Name>` sets). */

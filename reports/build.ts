@@ -3,7 +3,8 @@
 // what the data is missing. Pure data in, ReportDoc out; writers live in index.ts.
 
 import type { ResultsSource } from '../harness/contracts';
-import { buildB2N, buildFewShot, buildTransfer, loadSuiteData, shotCounts, type B2NTable, type FewShotTable, type SuiteData } from './aggregate';
+import { buildB2N, buildFewShot, buildTransfer, loadSuiteData, shotCounts, type B2NTable, type FewShotTable, type SuiteData, type SuiteInfo } from './aggregate';
+import { getSuite } from '../suites/registry';
 import type { ReportDoc, Section } from './document';
 import { methodTitle, isZeroShot } from './names';
 import { b2nSection, fewShotSection, seedLines, seedsSection, transferSection } from './tables';
@@ -13,6 +14,8 @@ import { efficiencySection } from './efficiency';
 import { consistencySection } from './consistency';
 
 export interface BuildOptions {
+  /** The suite's definition (dataset order, mirrored paper datasets); looked up by name when absent. */
+  suiteInfo?: SuiteInfo;
   /** Called as each part is built. */
   onProgress?: (done: number, total: number, what: string) => void;
 }
@@ -20,7 +23,7 @@ export interface BuildOptions {
 export function buildReport(source: ResultsSource, suite: string | undefined, opts: BuildOptions = {}): ReportDoc {
   const allSuites = [...new Set(source.runs().map((r) => r.suite))];
   const name = suite ?? allSuites[0] ?? '(none)';
-  const data = loadSuiteData(source, name);
+  const data = loadSuiteData(source, name, opts.suiteInfo ?? registeredSuite(name));
   const missing: string[] = [];
   const doc: ReportDoc = {
     title: `clsrl report: ${name}`,
@@ -65,6 +68,15 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
   if (b2n.length === 0 && data.evals.length > 0 && expectsSetting(name, 'base-to-new')) missing.push('No base-to-new evaluations.');
   if (fs.length === 0 && data.evals.length > 0 && expectsSetting(name, 'few-shot')) missing.push('No few-shot evaluations.');
   return doc;
+}
+
+/** The registered suite of that name, if any (DBs may hold suites run from files). */
+function registeredSuite(name: string): SuiteInfo | undefined {
+  try {
+    return getSuite(name);
+  } catch {
+    return undefined;
+  }
 }
 
 function expectsSetting(suite: string, setting: string): boolean {

@@ -24,7 +24,7 @@ export function groupedBars(title: string, data: BarDatum[], datasets: string[],
     width: { step: Math.max(8, Math.min(18, Math.floor(72 / Math.max(1, methods.length)))) },
     height: 220,
     encoding: {
-      x: { field: 'dataset', type: 'nominal', sort: datasets, title: null, axis: { labelAngle: -30 } },
+      x: { field: 'dataset', type: 'nominal', sort: datasets, title: null, axis: { labelAngle: -30, labelLimit: 200 } },
       xOffset: { field: 'method', type: 'nominal', sort: methods },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { domain: [0, 100] } },
       color: { field: 'method', type: 'nominal', sort: methods, title: 'method', scale: { scheme: 'tableau10' } },
@@ -102,13 +102,17 @@ export function curves(title: string, data: CurveDatum[], metrics: string[], met
 }
 
 export interface MethodValue {
+  /** Bar label (method, maybe with its setting). */
   method: string;
+  /** Colour group (the method). */
+  group: string;
   measure: string;
   value: number;
 }
 
 /** Horizontal bars per method, one panel per measure (train minutes, tokens, eval minutes). */
 export function methodBars(title: string, data: MethodValue[], methods: string[], measures: string[]): TopLevelSpec {
+  const groups = [...new Set(data.map((d) => d.group))];
   return {
     $schema: SCHEMA,
     title,
@@ -120,9 +124,9 @@ export function methodBars(title: string, data: MethodValue[], methods: string[]
       height: { step: 18 },
       mark: { type: 'bar' },
       encoding: {
-        y: { field: 'method', type: 'nominal', sort: methods, title: null },
+        y: { field: 'method', type: 'nominal', sort: methods, title: null, axis: { labelLimit: 260 } },
         x: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'method', type: 'nominal', sort: methods, scale: { scheme: 'tableau10' }, legend: null },
+        color: { field: 'group', type: 'nominal', sort: groups, scale: { scheme: 'tableau10' }, legend: null },
         tooltip: [{ field: 'method' }, { field: 'measure' }, { field: 'value', format: ',.2f' }],
       },
     },

@@ -98,7 +98,11 @@ export function consistencySection(source: ResultsSource, data: SuiteData, missi
     }
     tallies.set(key, t);
   }
-  const thinking = [...tallies].filter(([, t]) => t.withThink > 0);
+  const rank = (key: string): number => {
+    const [setting, method] = key.split('\u0000');
+    return (setting === 'base-to-new' ? 0 : 1) * 1000 + data.methods.indexOf(method);
+  };
+  const thinking = [...tallies].filter(([, t]) => t.withThink > 0).sort((a, b) => rank(a[0]) - rank(b[0]));
   if (predsByRun.every((x) => x.preds.length === 0)) {
     if (predsByRun.length > 0) missing.push('Thinking consistency: no predictions stored.');
     return undefined;

@@ -35,6 +35,8 @@ export interface Section {
   paragraphs: string[];
   tables: Table[];
   charts: Chart[];
+  /** Render charts before tables (heatmaps lead, their numbers follow). */
+  chartsFirst?: boolean;
 }
 
 export interface ReportDoc {

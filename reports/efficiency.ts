@@ -16,7 +16,7 @@ export function efficiencySection(data: SuiteData, missing: string[]): Section |
   const rows: Cell[][] = [];
   const bars: MethodValue[] = [];
   const perRunTrain: Record<string, number> = {};
-  for (const setting of [...new Set(done.map((r) => r.setting))]) {
+  for (const setting of [...new Set(done.map((r) => r.setting))].sort()) {
     const block: Cell[][] = [];
     for (const m of data.methods) {
       const runs = done.filter((r) => r.setting === setting && r.method === m);
@@ -32,9 +32,9 @@ export function efficiencySection(data: SuiteData, missing: string[]): Section |
         numCell(evalMs / MIN, fmt(evalMs / MIN)), numCell(evalMs / MIN / runs.length, fmt(evalMs / MIN / runs.length)),
       ]);
       const label = `${title} (${setting})`;
-      bars.push({ method: label, measure: 'train min / run', value: train / MIN / runs.length });
-      bars.push({ method: label, measure: 'tokens generated / run', value: tokens / runs.length });
-      bars.push({ method: label, measure: 'eval min / run', value: evalMs / MIN / runs.length });
+      bars.push({ method: label, group: title, measure: 'train min / run', value: train / MIN / runs.length });
+      bars.push({ method: label, group: title, measure: 'tokens generated / run', value: tokens / runs.length });
+      bars.push({ method: label, group: title, measure: 'eval min / run', value: evalMs / MIN / runs.length });
     }
     // Zero-shot trains nothing: its zero training cost is not a win worth marking.
     markBest(block.filter((r) => r[1].text !== methodTitle('zero-shot')), [4, 6], false);

@@ -60,11 +60,12 @@ export function renderHtml(doc: ReportDoc, svgs: Map<string, string>): string {
   for (const s of doc.sections) {
     parts.push(`<section id="${escapeHtml(s.id)}"><h2>${escapeHtml(s.title)}</h2>`);
     parts.push(...s.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`));
-    parts.push(...s.tables.map(tableHtml));
-    for (const c of s.charts) {
+    const figures = s.charts.flatMap((c) => {
       const svg = svgs.get(c.id);
-      if (svg) parts.push(`<figure class="chart" data-chart="${escapeHtml(c.id)}">${svg}<figcaption>${escapeHtml(c.title)}</figcaption></figure>`);
-    }
+      return svg ? [`<figure class="chart" data-chart="${escapeHtml(c.id)}">${svg}<figcaption>${escapeHtml(c.title)}</figcaption></figure>`] : [];
+    });
+    const tables = s.tables.map(tableHtml);
+    parts.push(...(s.chartsFirst ? [...figures, ...tables] : [...tables, ...figures]));
     parts.push('</section>');
   }
   parts.push('</main></body></html>');

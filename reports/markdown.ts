@@ -31,14 +31,12 @@ export function renderMarkdown(doc: ReportDoc, chartLink?: (chartId: string) => 
   for (const s of doc.sections) {
     out.push(`## ${s.title}`, '');
     for (const p of s.paragraphs) out.push(p, '');
-    for (const t of s.tables) {
-      out.push(`### ${t.title}`, '', t.rows.length > 0 ? markdownTable(t) : '_No rows._', '');
-      for (const n of t.notes) out.push(`_${n}_`, '');
-    }
-    for (const c of s.charts) {
+    const tables = s.tables.flatMap((t) => [`### ${t.title}`, '', t.rows.length > 0 ? markdownTable(t) : '_No rows._', '', ...t.notes.flatMap((n) => [`_${n}_`, ''])]);
+    const charts = s.charts.flatMap((c) => {
       const link = chartLink?.(c.id);
-      if (link) out.push(`![${c.title}](${link})`, '');
-    }
+      return link ? [`![${c.title}](${link})`, ''] : [];
+    });
+    out.push(...(s.chartsFirst ? [...charts, ...tables] : [...tables, ...charts]));
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
 }

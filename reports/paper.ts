@@ -41,7 +41,7 @@ const SOURCE_NOTE = "Paper numbers: CLS-RL (arXiv 2503.16188 v1, same in v6), co
 export function paperSection(suite: string, b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, missing: string[]): Section | undefined {
   if (b2n.length === 0 && fs.length === 0) return undefined;
   if (PAPER_SUITES.includes(suite)) return numbersSection(b2n, fs, data, missing);
-  return patternSection(b2n, fs);
+  return patternSection(b2n, fs, data);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ function names(ms: string[]): string {
   return ms.length === 0 ? '–' : ms.map(methodTitle).join(' = ');
 }
 
-function patternSection(b2n: B2NTable[], fs: FewShotTable[]): Section | undefined {
+function patternSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData): Section | undefined {
   const tables: Table[] = [];
   for (const [i, mt] of metricsOf(b2n, fs).entries()) {
     if (mt.methods.length < 2) continue;
@@ -162,7 +162,7 @@ function patternSection(b2n: B2NTable[], fs: FewShotTable[]): Section | undefine
     let agree = 0;
     let compared = 0;
     for (const d of [...mt.datasets, 'Average']) {
-      const pd = d === 'Average' ? 'Average' : paperDatasetName(d);
+      const pd = d === 'Average' ? 'Average' : (paperDatasetName(d) ?? data.analogs[d]);
       const ours = winners(Object.fromEntries(mt.methods.map((m) => [m, mt.ours(m, d)])));
       const paper = pd ? winners(Object.fromEntries(mt.methods.map((m) => [m, mt.paper(m, pd)]))) : [];
       const same = pd && ours.length > 0 && paper.length > 0 ? ours.some((o) => paper.includes(o)) : undefined;
@@ -172,7 +172,7 @@ function patternSection(b2n: B2NTable[], fs: FewShotTable[]): Section | undefine
     tables.push({
       id: `pattern-winners-${i}`, title: `Best method per dataset, ${mt.label}: paper vs ours`,
       header: ['Dataset', 'Paper best', 'Our best', 'Same winner'], rows,
-      notes: [`Among the methods this suite ran (${mt.methods.map(methodTitle).join(', ')}). Same winner on ${agree}/${compared} comparable rows. Datasets that are not one of the paper's eleven compare only on Average.`],
+      notes: [`Among the methods this suite ran (${mt.methods.map(methodTitle).join(', ')}). Same winner on ${agree}/${compared} comparable rows. Datasets that neither are nor mirror one of the paper's eleven compare only on Average.`],
     });
     tables.push(pairwiseTable(mt, i));
   }

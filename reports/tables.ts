@@ -142,6 +142,7 @@ export function transferSection(ms: TransferMatrix[]): Section | undefined {
     paragraphs: ['Each few-shot model tuned on the row dataset is tested on every dataset of the suite (the diagonal is its own test set). Gain = accuracy minus the zero-shot base model on the tested dataset, as in the paper\'s heatmaps.'],
     tables,
     charts,
+    chartsFirst: true,
   };
 }
 
