@@ -8,6 +8,17 @@ export type Command = CommandModule<any, any>;
 
 export const COMMANDS: Command[] = [
   // one line per command, e.g. require('./sweep').command,
+  require('./datasets').command,
+  require('./ingest').command,
+  require('./methods').command,
+  require('./report').command,
+  require('./results').command,
+  require('./run').command,
+  require('./score').command,
+  require('./split').command,
+  require('./start').command,
+  require('./suites').command,
+  require('./sweep').command,
   require('./serve').command,
   require('./serve-rewards').command,
 ];

@@ -1,0 +1,31 @@
+// `clsrl score`: scores one completion against a label with a method's rewards (as training and evaluation do).
+
+import type { Argv } from 'yargs';
+import type { Command } from './index';
+import { scoreCompletion } from '../scoring';
+import { getMethod } from '../../methods/registry';
+import { jsonOption, printJson, printLine } from './output';
+
+export const command: Command = {
+  command: 'score',
+  describe: "score a completion with a method's rewards and the evaluation match",
+  builder: (y: Argv) =>
+    jsonOption(y)
+      .option('method', { type: 'string', demandOption: true, describe: 'method whose rewards apply (`clsrl methods`)' })
+      .option('label', { type: 'string', demandOption: true, describe: 'the true class name' })
+      .option('completion', { type: 'string', demandOption: true, describe: 'the model output to score' }),
+  handler: (raw) => {
+    const argv = raw as unknown as { method: string; label: string; completion: string; json: boolean };
+    const method = getMethod(argv.method);
+    const s = scoreCompletion(method.meta.rewards, String(argv.completion), String(argv.label));
+    const doc = { rewards: s.rewards, reward: s.reward, extracted: s.extracted, correct: s.correct, strictCorrect: s.strictCorrect };
+    if (argv.json) printJson(doc);
+    else {
+      for (const [k, v] of Object.entries(s.rewards)) printLine(`reward/${k}: ${v}`);
+      printLine(`reward: ${s.reward}`);
+      printLine(`extracted: ${JSON.stringify(s.extracted)}`);
+      printLine(`correct (paper's lenient match): ${s.correct}`);
+      printLine(`strict exact match: ${s.strictCorrect}`);
+    }
+  },
+};

@@ -1,0 +1,81 @@
+// `clsrl sweep`: a thin shell over runSweep. Its flags come from the SWEEP_FLAGS table (runner/options.ts).
+
+import type { Argv } from 'yargs';
+import type { Command } from './index';
+import { ClsrlError } from '../errors';
+import { parseSweepFlags, sweepYargsOptions } from '../runner/options';
+import { lineReporter, progressBarReporter, type SweepReporter } from '../runner/reporters';
+import { runSweep, type SweepResult } from '../runner/sweep';
+import { jsonOption, printJson, printLine, textTable } from './output';
+import { sweepOnExecutor, withExecutorOptions } from '../executors';
+
+/** Summary document of a sweep (what `--json` prints). */
+export function sweepDocument(r: SweepResult): Record<string, unknown> {
+  const counts: Record<string, number> = {};
+  for (const s of Object.values(r.status)) counts[s] = (counts[s] ?? 0) + 1;
+  return {
+    suite: r.suite,
+    engine: r.engine,
+    db: r.db,
+    dataRoot: r.dataRoot,
+    dryRun: r.dryRun,
+    total: r.specs.length,
+    counts,
+    ran: r.ran,
+    skipped: r.skipped,
+    failed: r.failed,
+    runs: r.specs.map((s) => ({
+      id: s.id,
+      dataset: s.dataset,
+      setting: s.setting,
+      shots: s.shots,
+      seed: s.seed,
+      method: s.method,
+      engine: s.engine,
+      transferTo: s.transferTo,
+      status: r.status[s.id],
+    })),
+  };
+}
+
+export function pickReporters(json: boolean): SweepReporter[] {
+  if (json) return [];
+  return process.stderr.isTTY ? [progressBarReporter()] : [lineReporter()];
+}
+
+/** Throws RUN_FAILED after the output was printed when some runs failed. */
+export function failIfRunsFailed(r: SweepResult): void {
+  if (r.failed.length === 0) return;
+  const first = r.failed[0];
+  throw new ClsrlError('RUN_FAILED', `${r.failed.length} of ${r.specs.length} runs failed; first (${first.id}): ${first.error}`, {
+    hint: first.hint ?? 'fix the cause and run the same sweep again: finished runs are skipped, failed ones retried',
+  });
+}
+
+export const command: Command = {
+  command: 'sweep',
+  describe: 'plan and run a suite (skips finished runs, resumes after a crash)',
+  builder: (y: Argv) => jsonOption(withExecutorOptions(y.options(sweepYargsOptions())).demandOption('suite')),
+  handler: async (raw) => {
+    const argv = raw as unknown as Record<string, unknown>;
+    const flags = parseSweepFlags(argv);
+    const json = argv.json === true;
+    if (await sweepOnExecutor(argv, { ...flags, suite: flags.suite!, settings: flags.settings as never })) return; // --executor slurm|k8s
+    const result = await runSweep({ ...flags, suite: flags.suite!, settings: flags.settings as never, reporters: pickReporters(json) });
+    if (json) printJson(sweepDocument(result));
+    else if (result.dryRun) {
+      printLine(`plan for suite ${result.suite} on engine ${result.engine}: ${result.specs.length} runs (db ${result.db})`);
+      printLine(
+        textTable(
+          ['id', 'method', 'dataset', 'setting', 'shots', 'seed', 'transfer', 'status'],
+          result.specs.map((s) => [s.id, s.method, s.dataset, s.setting, s.shots, s.seed, s.transferTo.length, result.status[s.id]]),
+        ),
+      );
+    } else {
+      printLine(
+        `sweep ${result.suite}: ${result.ran} runs finished, ${result.skipped} already done, ${result.failed.length} failed; results in ${result.db}`,
+      );
+    }
+    failIfRunsFailed(result);
+  },
+};
