@@ -16,6 +16,7 @@ const ENGINES: Record<string, EngineFactory> = {
   double: async (opts) => (await import('./double')).createDoubleEngine(opts),
   openai: async (opts) => (await import('./openai')).createOpenAIEngine(opts),
   tiny: async (opts) => (await import('./tiny')).createTinyEngine(opts),
+  trl: async (opts) => (await import('./trl')).createTrlEngine(opts),
 };
 
 export function registerEngine(name: string, factory: EngineFactory): void {

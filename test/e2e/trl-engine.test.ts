@@ -1,0 +1,202 @@
+// The trl engine without GPUs: the run folder it writes (data format, every trainer field, ZeRO-3
+// launch), the launch path against a fake `accelerate` that asks the live reward server through the
+// copied Python client, trainer_state.json ingestion, and evaluation delegated to an OpenAI server.
+
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { spawnSync } from 'child_process';
+import sharp from 'sharp';
+import type { ExternalTrainContext, Question, RunSpec, TrainStepRecord } from '../../harness/contracts';
+import { getMethod } from '../../methods/registry';
+import { createEngine } from '../../harness/engines/registry';
+import { createTrlEngine, resolveTrlOptions, stepsFromLogHistory, writeRunFolder } from '../../harness/engines/trl';
+import { PYTHON_PINS } from '../../harness/engines/trl/config';
+import { startOpenAIServer } from '../../harness/serve/openai-server';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-trl-'));
+const questions: Question[] = [];
+
+function spec(method: string, config: Record<string, unknown>): RunSpec {
+  return {
+    id: `run-${method}`, suite: 'paper-fewshot', dataset: 'OxfordPets', setting: 'few-shot', shots: 4, seed: 1, method, engine: 'trl', transferTo: [],
+    config: { method: config, prompt: { candidateRule: 'code', evalSplit: 'test', evalPromptSeed: 100, evalLimit: 0 }, engine: {}, eval: { maxTokens: 1024 } },
+  };
+}
+
+function ctxFor(method: string, overrides: Record<string, unknown> = {}, dryRun = true, steps: TrainStepRecord[] = []): ExternalTrainContext {
+  const plugin = getMethod(method);
+  const methodConfig = { ...(plugin.validate(overrides, 'OxfordPets') as Record<string, unknown>) };
+  return {
+    spec: spec(method, methodConfig),
+    method: plugin.meta,
+    methodConfig,
+    train: questions,
+    prompt: (q) => ({ id: q.id, image: q.image, text: `${q.problem}\n Please output the thinking process in <think> </think> and final answer in <answer> </answer> tags.` }),
+    workDir: path.join(tmp, 'runs', `${method}-${dryRun ? 'dry' : 'live'}`),
+    dryRun,
+    hooks: { onStepEnd: (r) => steps.push(r) },
+  };
+}
+
+beforeAll(async () => {
+  const names = ['Abyssinian', 'Bengal', 'great_pyrenees', 'pug'];
+  for (let i = 0; i < names.length; i++) {
+    const image = path.join(tmp, `img${i}.png`);
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: { r: 40 * i, g: 0, b: 0 } } }).png().toFile(image);
+    questions.push({
+      id: `OxfordPets/train/${i}`, dataset: 'OxfordPets', image, imageRel: `oxford_pets/img${i}.png`, label: i, classname: names[i], candidates: names,
+      problem: `What type of object is in the photo?\n Please choose one from list [ ${names.join(', ')}].`,
+    });
+  }
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+test('a CLS-RL run folder reproduces the paper trainer with every field explicit', async () => {
+  const engine = await createTrlEngine({ model: 'Qwen/Qwen2-VL-2B-Instruct' });
+  const out = await engine.trainExternally!(ctxFor('cls-rl'));
+  const dir = path.join(tmp, 'runs', 'cls-rl-dry', 'trl');
+  expect(out.steps).toEqual([]);
+  expect(out.model).toEqual({ engine: 'trl', id: 'run-cls-rl', path: path.join(dir, 'output', 'final') });
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  expect(config.trainer).toBe('grpo');
+  expect(config.pins.trl).toBe(PYTHON_PINS.trl);
+  expect(config.rewards).toEqual({ method: 'cls-rl', names: ['format', 'accuracy'] });
+  expect(config.args).toMatchObject({
+    num_generations: 4, beta: 0.04, learning_rate: 1e-6, temperature: 1, max_completion_length: 1024, num_train_epochs: 50,
+    num_iterations: 1, scale_rewards: true, loss_type: 'grpo', per_device_train_batch_size: 4, gradient_accumulation_steps: 2,
+    steps_per_generation: 2, bf16: true, use_vllm: false, remove_unused_columns: false, data_seed: 1, seed: 100,
+  });
+  // No field left to a library default: every value is present (null where "off" is the explicit choice).
+  expect(Object.values(config.args).every((v) => v !== undefined)).toBe(true);
+  const rows = fs.readFileSync(path.join(dir, 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  expect(rows).toHaveLength(4);
+  expect(rows[2]).toEqual({
+    id: 'OxfordPets/train/2', image: questions[2].image, solution: 'great_pyrenees',
+    prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: expect.stringContaining('<think> </think>') }] }],
+  });
+  const launch = fs.readFileSync(path.join(dir, 'launch.sh'), 'utf8');
+  expect(launch).toMatch(/accelerate launch[\s\S]*--config_file accelerate.yaml[\s\S]*--num_processes 8[\s\S]*-m clsrl_trl.train --config config.json/);
+  expect(launch).toMatch(/CLSRL_REWARD_URL:\?/);
+  expect(fs.readFileSync(path.join(dir, 'accelerate.yaml'), 'utf8')).toMatch(/distributed_type: DEEPSPEED[\s\S]*deepspeed_config_file: zero3.json/);
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'zero3.json'), 'utf8')).zero_optimization.stage).toBe(3);
+  expect(fs.readFileSync(path.join(dir, 'requirements.txt'), 'utf8')).toContain(`trl==${PYTHON_PINS.trl}`);
+  const bash = spawnSync('bash', ['-n', path.join(dir, 'launch.sh')]);
+  expect(bash.status).toBe(0);
+  const py = spawnSync('python3', ['-c', 'import sys, py_compile, tempfile, os\nd = tempfile.mkdtemp()\nfor i, f in enumerate(sys.argv[1:]): py_compile.compile(f, cfile=os.path.join(d, "%d.pyc" % i), doraise=True)',
+    ...['__init__.py', 'rewards.py', 'train.py'].map((f) => path.join(dir, 'clsrl_trl', f))]);
+  expect(py.stderr.toString()).toBe('');
+});
+
+test('GPU layout changes accumulation, not the update size; impossible layouts say what to change', async () => {
+  const o = resolveTrlOptions({ gpus: 1 });
+  const folder = writeRunFolder(ctxFor('no-thinking-cls-rl'), o);
+  expect(folder.config.args).toMatchObject({ per_device_train_batch_size: 4, gradient_accumulation_steps: 16 });
+  expect(folder.config.rewards?.names).toEqual(getMethod('no-thinking-cls-rl').meta.rewards);
+  expect(() => writeRunFolder(ctxFor('cls-rl'), resolveTrlOptions({ gpus: 3 }))).toThrow(/not a multiple of 3 GPUs/);
+  expect(() => resolveTrlOptions({ gpus: 0 })).toThrow(/positive integer/);
+});
+
+test('an SFT run folder trains the method target in prompt-completion form', () => {
+  const folder = writeRunFolder(ctxFor('sft', { target: 'answer-tag' }), resolveTrlOptions({}));
+  expect(folder.config.trainer).toBe('sft');
+  expect(folder.config.rewards).toBeUndefined();
+  expect(folder.config.args).toMatchObject({ learning_rate: 1e-5, completion_only_loss: true, packing: false, max_length: null, per_device_train_batch_size: 1, gradient_accumulation_steps: 2 });
+  const row = JSON.parse(fs.readFileSync(path.join(folder.dir, 'train.jsonl'), 'utf8').split('\n')[0]);
+  expect(row.images).toEqual([questions[0].image]);
+  expect(row.completion).toEqual([{ role: 'assistant', content: [{ type: 'text', text: '<answer>Abyssinian</answer>' }] }]);
+  expect(fs.readFileSync(folder.launch, 'utf8')).not.toMatch(/CLSRL_REWARD_URL:\?/);
+});
+
+describe('launching against a fake accelerate', () => {
+  const bin = path.join(tmp, 'bin');
+  const savedPath = process.env.PATH;
+  beforeAll(() => {
+    fs.mkdirSync(bin, { recursive: true });
+    // Stands in for `accelerate launch`: scores completions through the run folder's own Python client
+    // against the live reward server, logs two steps, writes trainer_state.json and a checkpoint.
+    fs.writeFileSync(path.join(bin, 'accelerate'), `#!/usr/bin/env bash
+set -e
+echo "$*" > launched-with.txt
+if [ "\${FAKE_TRL_MODE:-ok}" = fail ]; then echo "CUDA out of memory (fake)" >&2; exit 3; fi
+python3 - <<'PY'
+import json, os
+from clsrl_trl.rewards import make_reward_funcs
+cfg = json.load(open("config.json"))
+rows = [json.loads(l) for l in open(cfg["data"]["train"])]
+funcs = make_reward_funcs(os.environ["CLSRL_REWARD_URL"], cfg["rewards"]["method"], cfg["rewards"]["names"], os.environ.get("CLSRL_REWARD_TOKEN"))
+labels = [r["solution"] for r in rows]
+completions = [[{"role": "assistant", "content": "<think>t</think><answer>%s</answer>" % (l if i % 2 == 0 else "x")}] for i, l in enumerate(labels)]
+history = []
+for step in (1, 2):
+    entry = {"loss": 0.1 * step, "step": step, "epoch": step / 2, "learning_rate": 1e-6, "grad_norm": 0.5, "kl": 0.01 * step,
+             "reward_std": 0.2, "completions/mean_length": 10.0 * step, "clsrl_elapsed_s": 1.5 * step}
+    for f in funcs:
+        values = f(completions=completions, solution=labels)
+        entry["rewards/%s/mean" % f.__name__] = sum(values) / len(values)
+    history.append(entry)
+    print("CLSRL_LOG " + json.dumps(entry), flush=True)
+history.append({"train_runtime": 3.0, "step": 2, "train_loss": 0.15})
+os.makedirs("output/final", exist_ok=True)
+json.dump({"log_history": history}, open("output/trainer_state.json", "w"))
+open("output/final/config.json", "w").write("{}")
+PY
+`, { mode: 0o755 });
+    process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+  });
+  afterAll(() => {
+    process.env.PATH = savedPath;
+    delete process.env.FAKE_TRL_MODE;
+  });
+
+  test('trains, streams steps live, ingests trainer_state.json and returns the checkpoint', async () => {
+    const live: TrainStepRecord[] = [];
+    const engine = await createTrlEngine({ gpus: 2 });
+    const out = await engine.trainExternally!(ctxFor('cls-rl', {}, false, live));
+    const dir = path.join(tmp, 'runs', 'cls-rl-live', 'trl');
+    expect(fs.readFileSync(path.join(dir, 'launched-with.txt'), 'utf8')).toMatch(/--num_processes 2 .*-m clsrl_trl.train --config config.json/);
+    expect(out.model.path).toBe(path.join(dir, 'output', 'final'));
+    expect(out.steps).toHaveLength(2);
+    expect(live).toEqual(out.steps);
+    // Half the completions are right: accuracy 0.5, format 1 (scored by the real reward server).
+    expect(out.steps[0]).toMatchObject({ step: 1, loss: 0.1, kl: 0.01, rewardStd: 0.2, completionLength: 10, rewards: { 'reward/format': 1, 'reward/accuracy': 0.5 }, wallMs: 1500 });
+    // 2 GPUs x 4 completions x 8 accumulation = 64 completions per step.
+    expect(out.steps[1].tokensGenerated).toBe(20 * 64);
+    expect(fs.readFileSync(path.join(dir, 'train.log'), 'utf8')).toContain('CLSRL_LOG');
+  });
+
+  test('a failing trainer becomes an EXTERNAL error with the log tail', async () => {
+    process.env.FAKE_TRL_MODE = 'fail';
+    const engine = await createTrlEngine({});
+    await expect(engine.trainExternally!(ctxFor('cls-rl', {}, false))).rejects.toThrow(/exited with 3:[\s\S]*CUDA out of memory \(fake\)/);
+    delete process.env.FAKE_TRL_MODE;
+  });
+});
+
+test('log history in both TRL spellings (0.14 and >= 0.16) becomes step records', () => {
+  const steps = stepsFromLogHistory([
+    { loss: 0.5, step: 1, epoch: 0.1, 'rewards/format': 0.25, completion_length: 300, kl: 0.002, reward_std: 0.4, learning_rate: 1e-6, grad_norm: 2 },
+    { loss: 0.4, step: 2, 'rewards/accuracy/mean': 0.75, 'rewards/accuracy/std': 0.1, 'completions/mean_length': 200 },
+    { train_runtime: 10, train_loss: 0.45, step: 2 },
+  ], 64);
+  expect(steps.map((s) => [s.step, s.rewards, s.completionLength, s.tokensGenerated])).toEqual([
+    [1, { 'reward/format': 0.25 }, 300, 19200],
+    [2, { 'reward/accuracy': 0.75 }, 200, 12800],
+  ]);
+});
+
+test('evaluation delegates to an OpenAI-compatible server serving the checkpoint, else says how', async () => {
+  const plain = await createTrlEngine({});
+  const model = await plain.load({ engine: 'trl', id: 'r', path: '/ckpt/final' });
+  await expect(plain.generate(model, [], { n: 1, temperature: 0, maxTokens: 8, seed: 0 })).rejects.toThrow(/vllm serve/);
+  const double = await createEngine('double', {});
+  const server = await startOpenAIServer({ engine: double, model: await double.load(double.baseModel()), modelName: '/ckpt/final', port: 0, imageDir: path.join(tmp, 'served') });
+  try {
+    const engine = await createTrlEngine({ baseUrl: server.url, cache: 'off' });
+    const text = `${questions[0].problem}\n Please directly output the answer.`;
+    const [out] = await engine.generate(await engine.load({ engine: 'trl', id: 'r', path: '/ckpt/final' }), [{ id: 'q', image: questions[0].image, text }], { n: 1, temperature: 0, maxTokens: 16, seed: 0 });
+    expect(questions[0].candidates).toContain(out[0].text);
+  } finally {
+    await server.close();
+  }
+});
