@@ -48,10 +48,39 @@ export function answerTagContent(text: string): string | null {
   return text.slice(open + ANSWER_OPEN.length, close);
 }
 
-/** The evaluation answer: first `<answer>` content stripped, else the whole output stripped. */
+/**
+ * Content of the first `<answer>…</answer>` on one line: `re.search(r'<answer>(.*?)</answer>', s)` WITHOUT
+ * DOTALL, as the rewards of the paper's grpo.py / grpo_direct.py read it. Linear: the cached `</answer>`
+ * position only moves forward, and newline scans never overlap.
+ */
+export function answerTagContentSingleLine(text: string): string | null {
+  let close = -1;
+  let open = text.indexOf(ANSWER_OPEN);
+  while (open >= 0) {
+    const from = open + ANSWER_OPEN.length;
+    if (close < from) close = text.indexOf(ANSWER_CLOSE, from);
+    if (close < 0) return null; // no later opener can close either
+    const nl = text.indexOf('\n', from);
+    if (nl < 0 || close < nl) return text.slice(from, close);
+    // Every opener before `nl` meets that newline before any `</answer>`: resume after it.
+    open = text.indexOf(ANSWER_OPEN, nl + 1);
+  }
+  return null;
+}
+
+/**
+ * The evaluation answer [repo src/eval]: the first `<answer>…</answer>` content (DOTALL) stripped; if there is
+ * none, or it is empty after stripping (Python treats '' as false), the whole output stripped.
+ */
 export function extractAnswer(text: string): string {
   const inner = answerTagContent(text);
-  return pyStrip(inner ?? text);
+  const stripped = inner === null ? '' : pyStrip(inner);
+  return stripped !== '' ? stripped : pyStrip(text);
+}
+
+/** The reward's reading of a completion or a solution: single-line `<answer>` content stripped, else all stripped. */
+export function rewardAnswer(text: string): string {
+  return pyStrip(answerTagContentSingleLine(text) ?? text);
 }
 
 function lenientOnce(answer: string, label: string): boolean {
@@ -98,18 +127,21 @@ export function formatReward(completion: string): number {
 }
 
 /**
- * Accuracy reward (CLS-RL, R1-V's accuracy_reward): the stripped `<answer>` content (or the whole stripped
- * completion) equals the ground truth case-insensitively; the ground truth is read the same way (a solution
- * string may itself be wrapped in `<answer>`). The paper's code first tries math_verify's symbolic check; we
- * skip it because labels are class names, for which that check cannot succeed where string equality fails.
+ * Accuracy reward (CLS-RL grpo.py accuracy_reward): the answer read by rewardAnswer (first single-line
+ * `<answer>` content, else the whole completion, stripped) equals the ground truth read the same way,
+ * case-insensitively. The paper's code first tries math_verify's symbolic check; we skip it because labels
+ * are class names, for which it cannot succeed where this string equality fails.
  */
 export function accuracyReward(completion: string, label: string): number {
-  return strictMatch(extractAnswer(completion), extractAnswer(label)) ? 1 : 0;
+  return rewardAnswer(completion).toLowerCase() === rewardAnswer(label).toLowerCase() ? 1 : 0;
 }
 
-/** No-Thinking reward: 1 iff the raw completion equals the label exactly (case-sensitive, no stripping). */
+/**
+ * No-Thinking reward (grpo_direct.py): 1 iff the raw completion (not stripped, no tag parsing) equals the
+ * ground truth exactly, case-sensitive. The ground truth is the label read by rewardAnswer (a no-op for names).
+ */
 export function equalityReward(completion: string, label: string): number {
-  return completion === label ? 1 : 0;
+  return completion === rewardAnswer(label) ? 1 : 0;
 }
 
 export type RewardFn = (completion: string, label: string) => number;

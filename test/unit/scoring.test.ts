@@ -7,6 +7,7 @@ import {
   extractAnswer,
   formatReward,
   pyStrip,
+  rewardAnswer,
   REWARDS,
   scoreCompletion,
   strictMatch,
@@ -25,7 +26,15 @@ describe('extractAnswer', () => {
     ['</answer>x<answer>', '</answer>x<answer>'],
     ['\x1cpy whitespace\x1f', 'py whitespace'], // Python strip() set, not JS trim()
     ['', ''],
+    ['<answer> </answer> River', '<answer> </answer> River'], // empty tag content is falsy in Python: whole output
   ])('%j -> %j', (text, want) => expect(extractAnswer(text)).toBe(want));
+
+  test.each([
+    ['<answer>a\nb</answer>', '<answer>a\nb</answer>'], // no DOTALL in the reward's regex
+    ['<answer>x\n</answer><answer> River </answer>', 'River'], // the first opener fails across the newline
+    ['<answer></answer>', ''],
+    ['  River ', 'River'],
+  ])('rewardAnswer %j -> %j', (text, want) => expect(rewardAnswer(text)).toBe(want));
 
   test('pyStrip keeps U+FEFF (not Python whitespace)', () => expect(pyStrip('\ufeffa ')).toBe('\ufeffa'));
 });
@@ -71,12 +80,14 @@ describe('accuracy and equality rewards', () => {
     expect(accuracyReward('<answer>Sea</answer>', 'Sea or Lake')).toBe(0);
     expect(accuracyReward('It is Sea or Lake', 'Sea or Lake')).toBe(0); // no substring credit in training
     expect(accuracyReward('<answer>River</answer>', '<answer>river</answer>')).toBe(1); // solution with tags
+    expect(accuracyReward('<think>t</think><answer>Sea or\nLake</answer>', 'Sea or Lake')).toBe(0);
   });
   test('equality: raw completion equals label exactly', () => {
     expect(equalityReward('River', 'River')).toBe(1);
     expect(equalityReward('river', 'River')).toBe(0);
     expect(equalityReward('River\n', 'River')).toBe(0);
     expect(equalityReward('<answer>River</answer>', 'River')).toBe(0);
+    expect(equalityReward('River', ' River ')).toBe(1); // the ground truth is stripped, the completion is not
   });
   test('REWARDS table holds the three rewards', () => {
     expect(Object.keys(REWARDS).sort()).toEqual(['accuracy', 'equality', 'format']);
@@ -124,6 +135,13 @@ describe('adversarial 1 MB completions (linear scans, no regex backtracking)', (
     expect(s.rewards.format).toBe(1);
     expect(s.correct).toBe(true); // label is a substring of the huge answer
     expect(s.strictCorrect).toBe(false);
+  });
+
+  test('many one-line <answer> openers with the only </answer> at the end', () => {
+    const text = fill('<answer>x\n') + '</answer>';
+    expect(rewardAnswer(text)).toBe(pyStrip(text));
+    expect(scoreCompletion(names, text, 'x').rewards.accuracy).toBe(0);
+    expect(extractAnswer(text).startsWith('x\n<answer>')).toBe(true);
   });
 
   test('1 MB of `_` and the label with underscores', () => {
