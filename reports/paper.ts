@@ -8,7 +8,7 @@ import { buildTransfer } from './aggregate';
 import { numCell, textCell, type Cell, type Section, type Table } from './document';
 import { paperScatter, type PaperPoint } from './charts';
 import { methodPaperKey, methodTitle, paperDatasetName, PAPER_DATASETS, PAPER_SUITES } from './names';
-import { fmt, fmtSigned, mean } from './stats';
+import { fmt, fmtSigned, harmonicMean, mean } from './stats';
 
 type B2NPaper = Record<string, Record<string, { base: number; new: number; hm: number }>>;
 type FsPaper = Record<string, Record<string, number>>;
@@ -47,6 +47,30 @@ export function paperSection(suite: string, b2n: B2NTable[], fs: FewShotTable[],
 // ---------------------------------------------------------------------------------------------
 // Paper suites: numbers with differences
 
+const AVERAGE_NOTE = "When our Average covers fewer than the paper's eleven datasets, the paper's numbers are re-averaged over the same datasets (Base/New means, H of those means) so the rows compare like with like.";
+
+function averageLabel(d: string, covered: string[] | undefined): string {
+  return d === 'Average' && covered && covered.length < PAPER_DATASETS.length ? `Average (${covered.length} datasets)` : d;
+}
+
+/** Paper Average over the datasets we cover (the printed Average when we cover all eleven). */
+export function paperB2NAverage(method: string, covered: string[]): { base: number; new: number; hm: number } | undefined {
+  const table = paperB2N(method);
+  const keys = covered.map(paperDatasetName);
+  if (!table || keys.length === 0 || keys.some((k) => k === undefined || !table[k])) return undefined;
+  if (keys.length === PAPER_DATASETS.length) return table.Average;
+  const base = mean(keys.map((k) => table[k as string].base));
+  const novel = mean(keys.map((k) => table[k as string].new));
+  return { base, new: novel, hm: harmonicMean(base, novel) };
+}
+
+export function paperFewShotAverage(method: string, covered: string[]): number | undefined {
+  const table = paperFewShot(method);
+  const keys = covered.map(paperDatasetName);
+  if (!table || keys.length === 0 || keys.some((k) => k === undefined || table[k] === undefined)) return undefined;
+  return keys.length === PAPER_DATASETS.length ? table.Average : mean(keys.map((k) => table[k as string]));
+}
+
 function diffRow(label: Cell[], pairs: Array<[number | undefined, number | undefined]>): Cell[] {
   const out = [...label];
   for (const [p, o] of pairs) {
@@ -61,30 +85,31 @@ function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, mi
   for (const t of b2n) {
     const rows: Cell[][] = [];
     for (const d of [...t.datasets, 'Average']) for (const m of t.methods) {
-      const p = paperB2N(m)?.[d === 'Average' ? 'Average' : (paperDatasetName(d) ?? '')];
-      const ours = d === 'Average' ? t.average[m] && { base: t.average[m]!.base, novel: t.average[m]!.novel, hm: t.average[m]!.hm } : t.cells[m]?.[d] && { base: t.cells[m][d].base?.mean, novel: t.cells[m][d].novel?.mean, hm: t.cells[m][d].hm };
+      const avg = t.average[m];
+      const p = d === 'Average' ? paperB2NAverage(m, avg?.covered ?? []) : paperB2N(m)?.[paperDatasetName(d) ?? ''];
+      const ours = d === 'Average' ? avg && { base: avg.base, novel: avg.novel, hm: avg.hm } : t.cells[m]?.[d] && { base: t.cells[m][d].base?.mean, novel: t.cells[m][d].novel?.mean, hm: t.cells[m][d].hm };
       if (!p || !ours) continue;
-      rows.push(diffRow([textCell(d), textCell(methodTitle(m))], [[p.base, ours.base], [p.new, ours.novel], [p.hm, ours.hm]]));
+      rows.push(diffRow([textCell(averageLabel(d, avg?.covered)), textCell(methodTitle(m))], [[p.base, ours.base], [p.new, ours.novel], [p.hm, ours.hm]]));
       if (ours.hm !== undefined) points.push({ label: `${d} H`, method: methodTitle(m), paper: p.hm, ours: ours.hm });
     }
-    const cov = t.methods.some((m) => (t.average[m]?.covered.length ?? 0) < PAPER_DATASETS.length);
     tables.push({
       id: `paper-base-to-new-${t.shots}shot`, title: `Base-to-new ${t.shots}-shot: paper vs ours`,
       header: ['Dataset', 'Method', 'Base (paper)', 'Base (ours)', 'Δ Base', 'New (paper)', 'New (ours)', 'Δ New', 'H (paper)', 'H (ours)', 'Δ H'],
-      rows, notes: [SOURCE_NOTE, ...(cov ? ['Our Average covers fewer datasets than the paper\'s eleven; compare it with care.'] : [])],
+      rows, notes: [SOURCE_NOTE, AVERAGE_NOTE],
     });
     if (rows.length === 0) missing.push('Paper comparison (base-to-new): no dataset/method of ours has a paper number (are the methods and datasets named as in the paper?).');
   }
   for (const t of fs) {
     const rows: Cell[][] = [];
     for (const d of [...t.datasets, 'Average']) for (const m of t.methods) {
-      const p = paperFewShot(m)?.[d === 'Average' ? 'Average' : (paperDatasetName(d) ?? '')];
+      const covered = t.average[m]?.covered;
+      const p = d === 'Average' ? paperFewShotAverage(m, covered ?? []) : paperFewShot(m)?.[paperDatasetName(d) ?? ''];
       const o = d === 'Average' ? t.average[m]?.acc : t.cells[m]?.[d]?.mean;
       if (p === undefined || o === undefined) continue;
-      rows.push(diffRow([textCell(d), textCell(methodTitle(m))], [[p, o]]));
+      rows.push(diffRow([textCell(averageLabel(d, covered)), textCell(methodTitle(m))], [[p, o]]));
       points.push({ label: `${d} few-shot`, method: methodTitle(m), paper: p, ours: o });
     }
-    tables.push({ id: `paper-few-shot-${t.shots}shot`, title: `Few-shot ${t.shots}-shot: paper vs ours`, header: ['Dataset', 'Method', 'Paper', 'Ours', 'Δ'], rows, notes: [SOURCE_NOTE] });
+    tables.push({ id: `paper-few-shot-${t.shots}shot`, title: `Few-shot ${t.shots}-shot: paper vs ours`, header: ['Dataset', 'Method', 'Paper', 'Ours', 'Δ'], rows, notes: [SOURCE_NOTE, AVERAGE_NOTE] });
     const transfer = transferVsPaper(buildTransfer(data, t.shots));
     if (transfer) tables.push(transfer);
   }

@@ -127,14 +127,17 @@ export function transferSection(ms: TransferMatrix[]): Section | undefined {
     tables.push(gainTable);
     const absData: CellDatum[] = [];
     const gainData: CellDatum[] = [];
-    for (const tr of m.trainDatasets) for (const te of m.testDatasets) {
-      const a = m.abs[tr]?.[te];
-      if (a) absData.push({ train: tr, test: te, value: a.mean });
-      const g = m.gain[tr]?.[te];
-      if (g !== undefined) gainData.push({ train: tr, test: te, value: g });
+    for (const tr of m.trainDatasets) {
+      const abs = m.testDatasets.flatMap((te) => (m.abs[tr]?.[te] ? [{ train: tr, test: te, value: m.abs[tr][te].mean }] : []));
+      const gain = m.testDatasets.flatMap((te) => (m.gain[tr]?.[te] !== undefined ? [{ train: tr, test: te, value: m.gain[tr][te] }] : []));
+      // The paper's heatmaps end with an AVG column (mean over tested datasets).
+      for (const [list, out] of [[abs, absData], [gain, gainData]] as const) {
+        if (list.length > 0) out.push(...list, { train: tr, test: 'AVG', value: mean(list.map((x) => x.value)) });
+      }
     }
-    charts.push({ id: `${base}-abs`, title: `${title}: absolute accuracy`, spec: heatmap(`${title}: accuracy (%)`, absData, m.trainDatasets, m.testDatasets, false) });
-    if (gainData.length > 0) charts.push({ id: `${base}-gain`, title: `${title}: gain over zero-shot`, spec: heatmap(`${title}: gain over zero-shot (points)`, gainData, m.trainDatasets, m.testDatasets, true) });
+    const cols = [...m.testDatasets, 'AVG'];
+    charts.push({ id: `${base}-abs`, title: `${title}: absolute accuracy`, spec: heatmap(`${title}: accuracy (%)`, absData, m.trainDatasets, cols, false) });
+    if (gainData.length > 0) charts.push({ id: `${base}-gain`, title: `${title}: gain over zero-shot`, spec: heatmap(`${title}: gain over zero-shot (points)`, gainData, m.trainDatasets, cols, true) });
   }
   return {
     id: 'transfer',

@@ -1,6 +1,6 @@
 // Opens the HTML report built from the fixture source in headless Chromium (Debian's package, driven
 // by playwright-core): no console errors, every table present, every chart drawn with a non-zero size,
-// and a full-page screenshot saved for a person to look at.
+// and a full-page screenshot saved for a person to look at (results/report-browser/, git-ignored).
 
 import * as fs from 'fs';
 import * as os from 'os';
@@ -12,6 +12,7 @@ import { ensureDebianPackages } from '../helpers/apt';
 import { makeFixtureSource, MemorySource } from '../fixtures/results';
 
 const CHROMIUM = '/usr/bin/chromium';
+const SHOT_DIR = path.join(__dirname, '..', '..', 'results', 'report-browser');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 async function openReport(htmlFile: string, work: string): Promise<{ context: BrowserContext; errors: string[]; page: import('playwright-core').Page }> {
@@ -38,6 +39,7 @@ describe('HTML report in headless Chromium', () => {
     }
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-browser-'));
   });
+  afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
   test('fixture report: tables, charts, no console errors, screenshot', async () => {
     const source = makeFixtureSource({ n: 12 });
@@ -67,7 +69,8 @@ describe('HTML report in headless Chromium', () => {
       for (const c of charts) {
         expect({ id: c.id, drawn: c.w > 50 && c.h > 50 && c.marks > 10 }).toEqual({ id: c.id, drawn: true });
       }
-      const shot = path.join(work, 'report-screenshot.png');
+      fs.mkdirSync(SHOT_DIR, { recursive: true });
+      const shot = path.join(SHOT_DIR, 'report.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
       process.stdout.write(`report screenshot: ${shot}\n`);

@@ -15,6 +15,16 @@ import { fixtureAccuracy, makeFixtureSource, MemorySource } from '../fixtures/re
 import type { Table } from '../../reports/document';
 import { Store } from '../../harness/store';
 
+const tmpDirs: string[] = [];
+function tmpDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-'));
+  tmpDirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
 function cell(base: number, novel: number): B2NCell {
   return { base: seedStats([base], [1], 'b'), novel: seedStats([novel], [1], 'n'), hm: harmonicMean(base, novel) };
 }
@@ -145,6 +155,10 @@ describe('the paper beside ours', () => {
     expect(row[3].value).toBeCloseTo(70, 10);
     expect(row[4].value).toBeCloseTo(70 - 87.24, 10);
     expect(row[4].text).toBe('-17.24');
+    // Three of eleven datasets: the paper is re-averaged over the same three.
+    const avg = t.rows.find((r) => r[0].text === 'Average (3 datasets)' && r[1].text === 'CLS-RL')!;
+    expect(avg[2].value).toBeCloseTo((87.24 + 49.46 + 69.92) / 3, 10);
+    expect(avg[3].value).toBeCloseTo((70 + 75 + 80) / 3, 10);
   });
 
   test('replica suites show who wins per dataset, paper vs ours', () => {
@@ -201,7 +215,7 @@ describe('thinking consistency', () => {
 
 describe('empty and partial sources', () => {
   test('an empty source gives a report that says so', async () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-'));
+    const out = tmpDir();
     const res = await writeReport(new MemorySource(), { outDir: out, formats: ['md', 'html', 'csv', 'json'] });
     expect(res.missing[0]).toMatch(/no runs/);
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/Missing or incomplete[\s\S]*no runs/);
@@ -229,7 +243,7 @@ describe('empty and partial sources', () => {
   });
 
   test('writes every format, PNG included', async () => {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-'));
+    const out = tmpDir();
     const res = await writeReport(makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT', 'OxfordPets'], n: 4 }), {
       outDir: out, formats: ['md', 'html', 'csv', 'svg', 'png', 'json'],
     });
@@ -264,7 +278,7 @@ describe('against the SQLite store', () => {
 
   test('a report read from SQLite equals the one read from memory', () => {
     const mem = makeFixtureSource({ n: 20 });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-report-db-'));
+    const dir = tmpDir();
     const store = toStore(mem, path.join(dir, 'r.sqlite'));
     try {
       const fromDb = buildReport(store, 'smoke');
