@@ -155,7 +155,8 @@ export function taskIndex(flag: number | undefined, env: NodeJS.ProcessEnv = pro
   const raw = flag ?? env.SLURM_ARRAY_TASK_ID ?? env.JOB_COMPLETION_INDEX;
   const n = Number(raw);
   if (raw === undefined || raw === '' || !Number.isInteger(n) || n < 0) {
-    throw new ClsrlError('BAD_FLAG', `no valid task index (got ${raw === undefined ? 'nothing' : JSON.stringify(raw)})`, {
+    const got = raw === undefined ? 'no --index and no SLURM_ARRAY_TASK_ID/JOB_COMPLETION_INDEX' : `task index ${JSON.stringify(raw)}`;
+    throw new ClsrlError('BAD_FLAG', `${got}: expected --index N (an integer >= 0)`, {
       hint: 'pass --index N, or run inside a Slurm array task (SLURM_ARRAY_TASK_ID) or an Indexed Job (JOB_COMPLETION_INDEX)',
     });
   }
