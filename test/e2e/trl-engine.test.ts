@@ -64,7 +64,7 @@ test('a CLS-RL run folder reproduces the paper trainer with every field explicit
   expect(config.rewards).toEqual({ method: 'cls-rl', names: ['format', 'accuracy'] });
   expect(config.args).toMatchObject({
     num_generations: 4, beta: 0.04, learning_rate: 1e-6, temperature: 1, max_completion_length: 1024, num_train_epochs: 50,
-    num_iterations: 1, scale_rewards: true, loss_type: 'grpo', per_device_train_batch_size: 4, gradient_accumulation_steps: 2,
+    num_iterations: 1, scale_rewards: 'group', loss_type: 'grpo', per_device_train_batch_size: 4, gradient_accumulation_steps: 2,
     steps_per_generation: 2, bf16: true, use_vllm: false, remove_unused_columns: false, data_seed: 1, seed: 100,
   });
   // No field left to a library default: every value is present (null where "off" is the explicit choice).
@@ -73,7 +73,7 @@ test('a CLS-RL run folder reproduces the paper trainer with every field explicit
   expect(rows).toHaveLength(4);
   expect(rows[2]).toEqual({
     id: 'OxfordPets/train/2', image: questions[2].image, solution: 'great_pyrenees',
-    prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: expect.stringContaining('<think> </think>') }] }],
+    prompt: [{ role: 'user', content: expect.stringContaining('<think> </think>') }],
   });
   const launch = fs.readFileSync(path.join(dir, 'launch.sh'), 'utf8');
   expect(launch).toMatch(/accelerate launch[\s\S]*--config_file accelerate.yaml[\s\S]*--num_processes 8[\s\S]*-m clsrl_trl.train --config config.json/);
@@ -104,7 +104,7 @@ test('an SFT run folder trains the method target in prompt-completion form', () 
   expect(folder.config.args).toMatchObject({ learning_rate: 1e-5, completion_only_loss: true, packing: false, max_length: null, per_device_train_batch_size: 1, gradient_accumulation_steps: 2 });
   const row = JSON.parse(fs.readFileSync(path.join(folder.dir, 'train.jsonl'), 'utf8').split('\n')[0]);
   expect(row.images).toEqual([questions[0].image]);
-  expect(row.completion).toEqual([{ role: 'assistant', content: [{ type: 'text', text: '<answer>Abyssinian</answer>' }] }]);
+  expect(row.completion).toEqual([{ role: 'assistant', content: '<answer>Abyssinian</answer>' }]);
   expect(fs.readFileSync(folder.launch, 'utf8')).not.toMatch(/CLSRL_REWARD_URL:\?/);
 });
 

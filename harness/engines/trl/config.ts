@@ -151,7 +151,7 @@ export function grpoArgs(spec: RunSpec, c: Record<string, unknown>, o: TrlOption
     epsilon_high: 0.2,
     delta: null,
     importance_sampling_level: 'token',
-    scale_rewards: true,
+    scale_rewards: 'group',
     loss_type: lossType,
     reward_weights: null,
     mask_truncated_completions: false,
@@ -173,7 +173,7 @@ export function grpoArgs(spec: RunSpec, c: Record<string, unknown>, o: TrlOption
   };
   const notes = [
     'GRPO as the paper: one policy update per generation batch (num_iterations 1, steps_per_generation = gradient_accumulation_steps), so the importance ratio is 1 and epsilon clipping never acts.',
-    'scale_rewards true: advantage = (r - group mean) / (group std + 1e-4); KL to the initial model with the k3 estimator, beta as configured (paper 0.04).',
+    'scale_rewards "group": advantage = (r - group mean) / (group std + 1e-4); KL to the initial model with the k3 estimator, beta as configured (paper 0.04).',
     `loss_type '${lossType}': 'grpo' = per-sequence token mean, then batch mean (paper / trl 0.14).`,
     `one update = ${processes} GPUs x ${layout.perDevice} completions x ${layout.gradAccum} accumulation steps = ${processes * layout.perDevice * layout.gradAccum} completions (${(processes * layout.perDevice * layout.gradAccum) / G} prompts x G=${G}).`,
     'max_prompt_length null: truncating a VLM prompt would cut image tokens; prompts are short (paper: 1024, StanfordCars 2048).',

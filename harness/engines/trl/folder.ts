@@ -21,14 +21,12 @@ export interface RunFolder {
   finalDir: string;
 }
 
+// Prompts carry plain-text content: TRL (>= 0.20) inserts the {"type": "image"} part itself from the
+// `image` (GRPO) / `images` (SFT) column (prepare_multimodal_messages), so the rows stay model-agnostic.
+
 /** One training example as TRL's GRPOTrainer reads it (image decoded by train.py via datasets.Image). */
 function grpoRow(q: Question, text: string) {
-  return {
-    id: q.id,
-    image: q.image,
-    prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text }] }],
-    solution: q.classname,
-  };
+  return { id: q.id, image: q.image, prompt: [{ role: 'user', content: text }], solution: q.classname };
 }
 
 /** One SFT example: prompt-completion conversational format, loss on the completion. */
@@ -36,8 +34,8 @@ function sftRow(q: Question, text: string, target: string) {
   return {
     id: q.id,
     images: [q.image],
-    prompt: [{ role: 'user', content: [{ type: 'image' }, { type: 'text', text }] }],
-    completion: [{ role: 'assistant', content: [{ type: 'text', text: target }] }],
+    prompt: [{ role: 'user', content: text }],
+    completion: [{ role: 'assistant', content: target }],
   };
 }
 
