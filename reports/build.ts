@@ -45,6 +45,8 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
     return doc;
   }
   noteRunStatus(data, missing);
+  const engines = [...new Set(data.runs.map((r) => r.engine))];
+  if (engines.length > 1) missing.push(`Runs of several engines (${engines.join(', ')}) are pooled in each cell; report one engine per suite for clean numbers.`);
   const steps: Array<[string, () => Section | Section[] | undefined]> = [];
   const b2n: B2NTable[] = [];
   const fs: FewShotTable[] = [];

@@ -74,7 +74,8 @@ interface Tally {
 
 export function consistencySection(source: ResultsSource, data: SuiteData, missing: string[]): Section | undefined {
   const tallies = new Map<string, Tally>();
-  const predsByRun = data.runs.filter((r) => r.status === 'done').map((r) => ({ run: r, preds: source.predictions(r.id) as PredictionWithCandidates[] }));
+  // Own evaluation sets only (not the transfer ones): the same completions style, a tenth of the rows.
+  const predsByRun = data.runs.filter((r) => r.status === 'done').map((r) => ({ run: r, preds: source.predictions(r.id, r.dataset) as PredictionWithCandidates[] }));
   // Without a candidate list in the row, the class names seen as labels of the same eval set stand in.
   const classes = new Map<string, Set<string>>();
   for (const { preds } of predsByRun) for (const p of preds) {

@@ -47,27 +47,44 @@ interface KnownMethod {
   title: string;
   /** Key in paper-results.json. */
   paperKey: string;
-  /** Whether completions have a <think> block. */
-  thinks: boolean;
 }
 
 export const KNOWN_METHODS: KnownMethod[] = [
-  { name: 'zero-shot', title: 'Zero-shot', paperKey: 'zero_shot', thinks: true },
-  { name: 'sft', title: 'SFT', paperKey: 'SFT', thinks: false },
-  { name: 'cls-rl', title: 'CLS-RL', paperKey: 'CLS-RL', thinks: true },
-  { name: 'no-thinking-cls-rl', title: 'No-Thinking-CLS-RL', paperKey: 'No-Thinking-CLS-RL', thinks: false },
+  { name: 'zero-shot', title: 'Zero-shot', paperKey: 'zero_shot' },
+  { name: 'sft', title: 'SFT', paperKey: 'SFT' },
+  { name: 'cls-rl', title: 'CLS-RL', paperKey: 'CLS-RL' },
+  { name: 'no-thinking-cls-rl', title: 'No-Thinking-CLS-RL', paperKey: 'No-Thinking-CLS-RL' },
 ];
+
+const registryCache = new Map<string, { title?: string; paperKey?: string } | undefined>();
+
+/**
+ * Display data of a method the table above does not know: its plugin's meta, when registered. Loaded
+ * lazily and guarded, so a report of stored results never fails on a method that is not installed.
+ */
+function registryMeta(name: string): { title?: string; paperKey?: string } | undefined {
+  if (!registryCache.has(name)) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const reg = require('../methods/registry') as typeof import('../methods/registry');
+      registryCache.set(name, reg.getMethod(name).meta);
+    } catch {
+      registryCache.set(name, undefined);
+    }
+  }
+  return registryCache.get(name);
+}
 
 function known(name: string): KnownMethod | undefined {
   return KNOWN_METHODS.find((m) => m.name === name);
 }
 
 export function methodTitle(name: string): string {
-  return known(name)?.title ?? name;
+  return known(name)?.title ?? registryMeta(name)?.title ?? name;
 }
 
 export function methodPaperKey(name: string): string | undefined {
-  return known(name)?.paperKey;
+  return known(name)?.paperKey ?? registryMeta(name)?.paperKey;
 }
 
 /** Methods that train nothing: their evaluations are shared across seeds and shot counts. */

@@ -13,8 +13,17 @@ function seedNote(s: SeedStats | undefined): string | undefined {
   return s.n === 1 ? `single seed (${s.seeds[0]})` : `mean of ${s.n} seeds (${s.seeds.join(', ')}), std ${fmt(s.std)}`;
 }
 
-function statCell(s: SeedStats | undefined): Cell {
-  return s ? numCell(s.mean, fmt(s.mean), seedNote(s)) : textCell('–');
+function statCell(s: SeedStats | undefined, mark = ''): Cell {
+  return s ? numCell(s.mean, fmt(s.mean) + mark, seedNote(s)) : textCell('–');
+}
+
+/** Says which cells rest on one seed: all of them, or the list (shown with a ¹). */
+function seedCoverage(stats: Array<SeedStats | undefined>): { mark: (s: SeedStats | undefined) => string; note?: string } {
+  const present = stats.filter((s): s is SeedStats => s !== undefined);
+  const single = present.filter((s) => s.n === 1).length;
+  if (present.length === 0 || single === 0) return { mark: () => '', note: present.length > 0 ? `Every cell is a mean over ${Math.min(...present.map((s) => s.n))}+ seeds; std and 95% intervals under Seeds.` : undefined };
+  if (single === present.length) return { mark: () => '', note: 'Every cell is a single run (one seed): no spread to report.' };
+  return { mark: (s) => (s?.n === 1 ? '¹' : ''), note: '¹ single seed (zero-shot runs once: greedy decoding of the base model); other cells are seed means, with std and 95% intervals under Seeds.' };
 }
 
 function coverageNote(covered: number, total: number): string {
@@ -29,6 +38,8 @@ export function b2nSection(t: B2NTable): Section {
     'H = 2·Base·New/(Base+New) of the seed-averaged Base and New; the Average block averages Base and New over datasets and takes the HM of those averages (CoOp convention), not the mean of per-dataset H.',
     'Best value per column within each dataset block in bold.',
   ];
+  const cov = seedCoverage(t.methods.flatMap((m) => t.datasets.flatMap((d) => [t.cells[m]?.[d]?.base, t.cells[m]?.[d]?.novel])));
+  if (cov.note) notes.push(cov.note);
   for (const d of [...t.datasets, 'Average']) {
     const block: Cell[][] = [];
     for (const m of t.methods) {
@@ -42,7 +53,7 @@ export function b2nSection(t: B2NTable): Section {
       }
       const c = t.cells[m]?.[d];
       if (!c) continue;
-      block.push([textCell(d), textCell(methodTitle(m)), statCell(c.base), statCell(c.novel), numCell(c.hm, fmt(c.hm), seedNote(c.hmSeeds))]);
+      block.push([textCell(d), textCell(methodTitle(m)), statCell(c.base, cov.mark(c.base)), statCell(c.novel, cov.mark(c.novel)), numCell(c.hm, fmt(c.hm) + cov.mark(c.hmSeeds), seedNote(c.hmSeeds))]);
     }
     markBest(block, [2, 3, 4]);
     rows.push(...block);
@@ -77,17 +88,19 @@ function b2nHTable(t: B2NTable): Table {
 
 export function fewShotSection(t: FewShotTable): Section {
   const id = `few-shot-${t.shots}shot`;
+  const cov = seedCoverage(t.methods.flatMap((m) => t.datasets.map((d) => t.cells[m]?.[d])));
   const rows = t.methods.map((m) => {
     const a = t.average[m];
     return [
       textCell(methodTitle(m)),
-      ...t.datasets.map((d) => statCell(t.cells[m]?.[d])),
+      ...t.datasets.map((d) => statCell(t.cells[m]?.[d], cov.mark(t.cells[m]?.[d]))),
       a ? numCell(a.acc, fmt(a.acc) + (a.covered.length < t.datasets.length ? '*' : ''), `over ${a.covered.length}/${t.datasets.length} datasets`) : textCell('–'),
     ];
   });
   markBest(rows, rows[0] ? rows[0].map((_, i) => i).slice(1) : []);
   const notes = ['Top-1 accuracy on the full test set of each dataset; Average = arithmetic mean over datasets. Best per column in bold.'];
   if (t.methods.some((m) => (t.average[m]?.covered.length ?? 0) < t.datasets.length)) notes.push('* Average over the datasets this method has results for.');
+  if (cov.note) notes.push(cov.note);
   const bars: BarDatum[] = [];
   for (const m of t.methods) for (const d of t.datasets) {
     const c = t.cells[m]?.[d];

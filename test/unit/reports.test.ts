@@ -142,6 +142,12 @@ describe('rendering', () => {
     const fs4 = doc.sections.flatMap((s) => s.tables).find((t) => t.id === 'few-shot-4shot')!;
     const best = fs4.rows.filter((r) => r[1].best).map((r) => r[0].text);
     expect(best).toEqual(['No-Thinking-CLS-RL']);
+    // Single-seed cells say so: zero-shot ran once, the trained methods over three seeds.
+    expect(fs4.rows[0][1].text).toBe('60.00¹');
+    expect(fs4.rows[1][1].text).toBe('70.00');
+    expect(fs4.notes.join(' ')).toMatch(/¹ single seed/);
+    const oneSeed = buildReport(makeFixtureSource({ settings: ['few-shot'], seeds: [1] }), 'smoke');
+    expect(oneSeed.sections[0].tables[0].notes.join(' ')).toMatch(/single run \(one seed\)/);
     expect(doc.missing).toEqual([]);
   });
 });
