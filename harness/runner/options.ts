@@ -20,6 +20,7 @@ export const SWEEP_FLAGS = {
   suite: { kind: 'string', describe: 'suite name (`clsrl suites`) or path to a .json/.ts suite file' },
   engine: { kind: 'string', describe: "engine name (default: the suite's engine, else tiny)" },
   engineOpt: { kind: 'keyvalues', describe: 'engine option key=value (repeatable; JSON values allowed)' },
+  model: { kind: 'string', describe: 'engine model: HF id or local path (trl), served name (openai); same as --engine-opt model=NAME' },
   datasets: { kind: 'names', describe: 'only these datasets of the suite (comma-separated)' },
   methods: { kind: 'names', describe: 'only these methods (comma-separated; any registered method)' },
   settings: { kind: 'names', describe: 'only these settings', choices: ['few-shot', 'base-to-new'] },

@@ -58,6 +58,7 @@ async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions
 /** Plans, validates and runs a sweep. Run failures are stored and returned; input errors throw before any write. */
 export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   loadRequires(opts.require);
+  if (opts.model !== undefined) opts = { ...opts, engineOpt: { ...opts.engineOpt, model: opts.model } }; // --model = --engine-opt model=
   const suite = typeof opts.suite === 'string' ? loadSuite(opts.suite) : validateSuite(opts.suite, `suite '${opts.suite.name}'`);
   const engineName = opts.engine ?? suite.engine ?? DEFAULT_ENGINE;
   const getMethod = opts.getMethod ?? (registryGetMethod as (n: string) => MethodPlugin<object>);
@@ -81,6 +82,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };
 
   if (opts.dryRun) {
+    // engines that train outside the process write each training run's folder (data, config, launch script)
+    if (engine.trainExternally && dataRoot) await (await import('../engines/trl/dry-run')).writeExternalRunFolders(engine, specs, { dataRoot, workRoot: path.join(path.dirname(path.resolve(db)), 'runs'), getMethod });
     const status = existingStatus(db, specs);
     const skipped = Object.values(status).filter((s) => s === 'done').length;
     return { ...base, dryRun: true, status, ran: 0, skipped, failed: [] };
