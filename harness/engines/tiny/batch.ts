@@ -4,16 +4,17 @@
 import { ClsrlError } from '../../errors';
 import { ort } from '../../onnx/ort';
 import { dims, type TinyConfig } from './config';
-import { buildTrainGraph } from './model';
+import { NEG_INF } from './model';
+import { buildGroupGraph } from './train-graph';
 import { layout, type Layout } from './params';
 import type { Runtime } from './runtime';
 import { SPECIALS } from './tokenizer';
 
-/** One training/scoring row. */
+/** One training/scoring row. Rows holding the same `prompt` array share one prompt stream. */
 export interface Row {
   /** (P, PD) image patches. */
   patches: Float32Array;
-  /** Prompt text tokens (bos ... assistant). */
+  /** Prompt text tokens (bos ... assistant); at least 2 tokens. */
   prompt: number[];
   /** Answer tokens scored/trained. */
   seq: number[];
@@ -76,50 +77,96 @@ export interface ScoreResult {
   loss: number;
 }
 
+/** Rows sharing one prompt (GRPO's n samples), packed into one prompt stream and N completions. */
+interface Group {
+  prompt: number[];
+  patches: Float32Array;
+  rows: number[];
+}
+
+export const bucketC = (n: number): number => Math.max(16, Math.ceil(n / 16) * 16);
+
+function groupRows(rows: Row[]): Group[] {
+  const byPrompt = new Map<number[], Group>();
+  rows.forEach((r, i) => {
+    let g = byPrompt.get(r.prompt);
+    if (!g) byPrompt.set(r.prompt, (g = { prompt: r.prompt, patches: r.patches, rows: [] }));
+    g.rows.push(i);
+  });
+  return [...byPrompt.values()];
+}
+
 /**
  * Runs the score graph (grad null) or the train graph (gradients summed into `grad`) over all rows.
- * Input ids are prompt+seq minus the last token; targets are shifted by one.
+ * Rows that share a prompt array (same object) share one prompt stream. The prompt stream holds
+ * prompt[0..len-2]; completion inputs are [prompt[len-1], seq[0..m-2]] and targets seq.
  */
 export async function runRows(rt: Runtime, cfg: TinyConfig, params: Float32Array, rows: Row[], grad: Float32Array | null): Promise<ScoreResult> {
   const { P, PD } = dims(cfg);
   const lay = layout(cfg);
-  const lens = rows.map((r) => r.prompt.length + r.seq.length - 1);
-  rows.forEach((r, i) => checkLength(cfg, lens[i], `sequence ${i}`));
+  rows.forEach((r, i) => checkLength(cfg, r.prompt.length + r.seq.length - 1, `sequence ${i}`));
+  const groups = groupRows(rows);
   const logp: number[][] = rows.map(() => []);
   let loss = 0;
   if (grad) grad.fill(0);
-  for (const mb of microBatches(cfg, lens)) {
-    const { B, T } = mb;
-    const patches = new Float32Array(B * P * PD);
-    const tokens = new BigInt64Array(B * T).fill(BigInt(SPECIALS.pad));
-    const targets = new BigInt64Array(B * T).fill(BigInt(SPECIALS.pad));
-    const weights = new Float32Array(B * T);
-    mb.idx.forEach((ri, b) => {
-      const r = rows[ri];
-      patches.set(r.patches, b * P * PD);
-      const full = [...r.prompt, ...r.seq];
-      for (let t = 0; t < full.length - 1; t++) {
-        tokens[b * T + t] = BigInt(full[t]);
-        targets[b * T + t] = BigInt(full[t + 1]);
-      }
-      if (r.weights) for (let k = 0; k < r.seq.length; k++) weights[b * T + r.prompt.length - 1 + k] = r.weights[k];
+  const order = groups.map((_, i) => i).sort((a, b) => groups[b].prompt.length - groups[a].prompt.length || a - b);
+  let k = 0;
+  while (k < order.length) {
+    const Tp = Math.min(bucketT(groups[order[k]].prompt.length - 1), cfg.maxContext - P);
+    const Sp = P + Tp;
+    const seqLen = (gi: number) => Math.max(...groups[gi].rows.map((r) => rows[r].seq.length));
+    const N = Math.max(...order.map((gi) => groups[gi].rows.length));
+    const Tc = bucketC(Math.max(...order.slice(k).map(seqLen)));
+    const cap = Math.max(1, Math.min(MAX_ROWS, 1 << Math.floor(Math.log2(Math.max(1, Math.floor(TOKEN_BUDGET / (Sp + N * Tc)))))));
+    const idx = order.slice(k, k + cap);
+    k += idx.length;
+    const G = pow2(idx.length);
+    const pad = BigInt(SPECIALS.pad);
+    const patches = new Float32Array(G * P * PD);
+    const ptok = new BigInt64Array(G * Tp).fill(pad);
+    const pmask = new Float32Array(G * Sp).fill(NEG_INF);
+    const ctok = new BigInt64Array(G * N * Tc).fill(pad);
+    const cpos = new BigInt64Array(G * Tc);
+    const ctgt = new BigInt64Array(G * N * Tc).fill(pad);
+    const cw = new Float32Array(G * N * Tc);
+    idx.forEach((gi, b) => {
+      const grp = groups[gi];
+      const len = grp.prompt.length;
+      patches.set(grp.patches, b * P * PD);
+      for (let t = 0; t < len - 1; t++) ptok[b * Tp + t] = BigInt(grp.prompt[t]);
+      pmask.fill(0, b * Sp, b * Sp + P + len - 1);
+      for (let j = 0; j < Tc; j++) cpos[b * Tc + j] = BigInt(Math.min(P + len - 1 + j, cfg.maxContext - 1));
+      grp.rows.forEach((ri, n) => {
+        const r = rows[ri];
+        const o = (b * N + n) * Tc;
+        ctok[o] = BigInt(grp.prompt[len - 1]);
+        r.seq.forEach((t, j) => {
+          if (j + 1 < r.seq.length) ctok[o + j + 1] = BigInt(t);
+          ctgt[o + j] = BigInt(t);
+          if (r.weights) cw[o + j] = r.weights[j];
+        });
+      });
     });
-    const key = `${grad ? 'train' : 'score'}:${B}x${T}`;
-    const sess = await rt.session(key, () => buildTrainGraph(cfg, B, T, grad !== null));
+    const key = `${grad ? 'train' : 'score'}:${G}x${N}x${Tp}x${Tc}`;
+    const sess = await rt.session(key, () => buildGroupGraph(cfg, G, N, Tp, Tc, grad !== null));
     const feeds: Record<string, ort.Tensor> = {
       ...paramFeeds(lay, params),
-      patches: new ort.Tensor('float32', patches, [B, P, PD]),
-      tokens: new ort.Tensor('int64', tokens, [B, T]),
-      targets: new ort.Tensor('int64', targets, [B, T]),
+      patches: new ort.Tensor('float32', patches, [G, P, PD]),
+      ptok: new ort.Tensor('int64', ptok, [G, Tp]),
+      pmask: new ort.Tensor('float32', pmask, [G, 1, 1, 1, Sp]),
+      ctok: new ort.Tensor('int64', ctok, [G, N, Tc]),
+      cpos: new ort.Tensor('int64', cpos, [G, Tc]),
+      ctgt: new ort.Tensor('int64', ctgt, [G, N, Tc]),
     };
-    if (grad) feeds.weights = new ort.Tensor('float32', weights, [B, T]);
+    if (grad) feeds.cw = new ort.Tensor('float32', cw, [G, N, Tc]);
     const out = await sess.run(feeds);
     const lp = out.logp.data as Float32Array;
-    mb.idx.forEach((ri, b) => {
-      const r = rows[ri];
-      const base = b * T + r.prompt.length - 1;
-      logp[ri] = Array.from(lp.subarray(base, base + r.seq.length));
-    });
+    idx.forEach((gi, b) =>
+      groups[gi].rows.forEach((ri, n) => {
+        const o = (b * N + n) * Tc;
+        logp[ri] = Array.from(lp.subarray(o, o + rows[ri].seq.length));
+      }),
+    );
     if (grad) {
       loss += (out.loss.data as Float32Array)[0];
       for (const s of lay.specs) {

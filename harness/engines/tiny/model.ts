@@ -1,41 +1,41 @@
 // The tiny vision-language transformer as ONNX graphs: image patches -> ViT encoder -> projector ->
 // P image tokens, then byte tokens, through a pre-LayerNorm causal decoder with a tied LM head.
-// Four graphs share the forward code: train (loss, log-probs and every weight gradient), score
-// (log-probs only), prefill (logits and the KV cache) and decode (one token against a fixed-capacity cache).
+// Graphs here: prefill (logits and the KV cache) and decode (one token against a fixed-capacity cache);
+// the train/score graph (prompt shared by its samples) is in train-graph.ts and reuses these pieces.
 //
 // Dimension legend: B rows, T text tokens, P image tokens, S = P + T, C channels, H heads, Dh = C / H,
 // F MLP width, V vocab, PD values per patch, L cache capacity.
 
 import {
-  Graph, add, concat, gather, gelu, gemm, grad, layerNorm, logSoftmax, matmul, mul, neg, oneHot, reduceSum,
+  Graph, add, concat, gather, gelu, gemm, layerNorm, logSoftmax, matmul, mul, oneHot, reduceSum,
   reshape, slice, softmax, split, transpose, type FloatType, type Value,
 } from '../../onnx';
 import { dims, type Dims, type TinyConfig } from './config';
 import { layout, type Layout } from './params';
 
-type Params = Map<string, Value>;
+export type Params = Map<string, Value>;
 
-const NEG_INF = -1e9;
+export const NEG_INF = -1e9;
 
-function paramInputs(g: Graph, lay: Layout, keep: (name: string) => boolean = () => true): Params {
+export function paramInputs(g: Graph, lay: Layout, keep: (name: string) => boolean = () => true): Params {
   const p: Params = new Map();
   for (const s of lay.specs) if (keep(s.name)) p.set(s.name, g.input(s.name, s.shape));
   return p;
 }
 
-const get = (p: Params, name: string): Value => {
+export const get = (p: Params, name: string): Value => {
   const v = p.get(name);
   if (!v) throw new Error(`tiny model: missing parameter ${name}`);
   return v;
 };
 
 /** LayerNorm with affine gain/bias over the last axis. */
-function ln(p: Params, prefix: string, x: Value, eps: number): Value {
+export function ln(p: Params, prefix: string, x: Value, eps: number): Value {
   return add(mul(layerNorm(x, eps), get(p, `${prefix}.g`)), get(p, `${prefix}.b`));
 }
 
 /** x (N, C_in) @ W (C_in, C_out) as a 2-D Gemm over the flattened rows. */
-function linear(x: Value, w: Value): Value {
+export function linear(x: Value, w: Value): Value {
   const rows = x.shape.slice(0, -1);
   const y = gemm(reshape(x, [rows.reduce((a, b) => a * b, 1), x.shape[x.shape.length - 1]]), w); // (N, C_out)
   return reshape(y, [...rows, w.shape[1]]);
@@ -48,8 +48,9 @@ interface BlockOut {
   v: Value;
 }
 
-/** One pre-LN transformer block over x (B, S, C); `mask` (S, S) additive or null (bidirectional). */
-function block(p: Params, pre: string, x: Value, mask: Value | null, d: Dims, eps: number): BlockOut {
+/** One pre-LN transformer block over x (B, S, C); `mask` (S, S) additive or null (bidirectional);
+ * `kvOnly` returns x unchanged with the block's keys/values. */
+export function block(p: Params, pre: string, x: Value, mask: Value | null, d: Dims, eps: number, kvOnly = false): BlockOut {
   const [B, S] = x.shape;
   const { C, H, Dh } = d;
   const h = ln(p, `${pre}.ln1`, x, eps); // (B, S, C)
@@ -58,6 +59,7 @@ function block(p: Params, pre: string, x: Value, mask: Value | null, d: Dims, ep
   const q = mul(transpose(reshape(q0, [B, S, H, Dh]), [0, 2, 1, 3]), x.g.scalar(1 / Math.sqrt(Dh))); // (B, H, S, Dh)
   const kT = transpose(reshape(k0, [B, S, H, Dh]), [0, 2, 3, 1]); // (B, H, Dh, S)
   const v = transpose(reshape(v0, [B, S, H, Dh]), [0, 2, 1, 3]); // (B, H, S, Dh)
+  if (kvOnly) return { x, kT, v }; // a prompt's last layer: only its keys/values are used
   let att = matmul(q, kT); // (B, H, S, S)
   if (mask) att = add(att, mask);
   const o = matmul(softmax(att, -1), v); // (B, H, S, Dh)
@@ -68,16 +70,25 @@ function block(p: Params, pre: string, x: Value, mask: Value | null, d: Dims, ep
 }
 
 /** Image tokens (B, P, C) from patches (B, P, PD). */
-function visionEncoder(p: Params, cfg: TinyConfig, patches: Value, d: Dims): Value {
+export function visionEncoder(p: Params, cfg: TinyConfig, patches: Value, d: Dims): Value {
   let x = add(linear(patches, get(p, 'vis.patch')), get(p, 'vis.pos')); // (B, P, C)
   for (let i = 0; i < cfg.visionLayers; i++) x = block(p, `vis.h${i}`, x, null, d, cfg.lnEps).x;
   return linear(ln(p, 'vis.lnf', x, cfg.lnEps), get(p, 'vis.proj')); // (B, P, C)
 }
 
-function causalMask(g: Graph, S: number): Value {
+const masks = new WeakMap<Graph, Map<number, Value>>();
+
+/** (S, S) additive causal mask, one constant per graph and size. */
+export function causalMask(g: Graph, S: number): Value {
+  let byS = masks.get(g);
+  if (!byS) masks.set(g, (byS = new Map()));
+  const hit = byS.get(S);
+  if (hit) return hit;
   const m = new Array<number>(S * S).fill(0);
   for (let i = 0; i < S; i++) for (let j = i + 1; j < S; j++) m[i * S + j] = NEG_INF;
-  return g.constant(m, [S, S]);
+  const v = g.constant(m, [S, S]);
+  byS.set(S, v);
+  return v;
 }
 
 interface Forward {
@@ -109,40 +120,11 @@ function forward(p: Params, cfg: TinyConfig, patches: Value, tokens: Value, d: D
 }
 
 /** log pi(target) at every text position, (B, T). */
-function targetLogprobs(logits: Value, targets: Value, V: number): Value {
+export function targetLogprobs(logits: Value, targets: Value, V: number): Value {
   const [B, T] = targets.shape;
   const lp = logSoftmax(logits, -1); // (B*T, V)
   const oh = oneHot(reshape(targets, [B * T]), V, logits.dtype); // (B*T, V)
   return reshape(reduceSum(mul(lp, oh), [1]), [B, T]);
-}
-
-/**
- * Train graph (withGrad) or score graph. Inputs: parameters, patches (B, P, PD), tokens (B, T),
- * targets (B, T), weights (B, T). Outputs: logp (B, T), loss = -sum(w * logp), d_<param> per parameter.
- */
-export function buildTrainGraph(cfg: TinyConfig, B: number, T: number, withGrad: boolean, float: FloatType = 'float32'): Graph {
-  const d = dims(cfg);
-  const lay = layout(cfg);
-  const g = new Graph(float, withGrad ? `train_${B}x${T}` : `score_${B}x${T}`);
-  const p = paramInputs(g, lay);
-  const patches = g.input('patches', [B, d.P, d.PD]);
-  const tokens = g.input('tokens', [B, T], 'int64');
-  const targets = g.input('targets', [B, T], 'int64');
-  const { logits } = forward(p, cfg, patches, tokens, d);
-  const logp = targetLogprobs(logits, targets, d.V); // (B, T)
-  g.output(logp, 'logp');
-  if (withGrad) {
-    const weights = g.input('weights', [B, T]);
-    const loss = neg(reduceSum(mul(logp, weights), [0, 1]));
-    g.output(loss, 'loss');
-    const names = lay.specs.map((s) => s.name);
-    const grads = grad(loss, names.map((n) => get(p, n)));
-    grads.forEach((gr, i) => {
-      if (!gr) throw new Error(`tiny model: parameter ${names[i]} gets no gradient`);
-      g.output(gr, `d_${names[i]}`);
-    });
-  }
-  return g;
 }
 
 /** Prefill graph: logits (B*T, V) and per layer kT_i (B, H, Dh, S), v_i (B, H, S, Dh). */

@@ -37,6 +37,7 @@ export class Runtime {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'disabled',
+      logSeverityLevel: 3,
     });
     this.cache.set(key, hit);
     hit.catch(() => this.cache.delete(key));
