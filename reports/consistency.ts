@@ -13,6 +13,8 @@ import { fmt } from './stats';
 /** PredictionRow plus the proposed optional candidate list of its prompt (see the report notes). */
 type PredictionWithCandidates = PredictionRow & { candidates?: string[] };
 
+const MAX_SCAN = 8192;
+
 function norm(s: string): string {
   return s.toLowerCase().replace(/_/g, ' ');
 }
@@ -26,7 +28,8 @@ function isWordChar(c: string | undefined): boolean {
  * win over names they contain ("sea or lake" over "lake"). Linear scans only: safe on long text.
  */
 export function lastMentioned(text: string, candidates: string[]): string | undefined {
-  const t = norm(text);
+  // Only the tail is read: the last mention is what counts, and runaway completions stay cheap.
+  const t = norm(text.length > MAX_SCAN ? text.slice(-MAX_SCAN) : text);
   const byLength = [...new Set(candidates)].sort((a, b) => b.length - a.length);
   const taken: Array<[number, number]> = [];
   let best: { pos: number; name: string } | undefined;

@@ -5,8 +5,8 @@
 import paperJson from './paper-results.json';
 import type { B2NTable, FewShotTable, SuiteData } from './aggregate';
 import { buildTransfer } from './aggregate';
-import { numCell, textCell, type Cell, type Section, type Table } from './document';
-import { paperScatter, type PaperPoint } from './charts';
+import { fileSafe, numCell, textCell, type Cell, type Chart, type Section, type Table } from './document';
+import { heatmap, paperScatter, type CellDatum, type PaperPoint } from './charts';
 import { methodPaperKey, methodTitle, paperDatasetName, PAPER_DATASETS, PAPER_SUITES } from './names';
 import { fmt, fmtSigned, harmonicMean, mean } from './stats';
 
@@ -81,6 +81,7 @@ function diffRow(label: Cell[], pairs: Array<[number | undefined, number | undef
 
 function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, missing: string[]): Section {
   const tables: Table[] = [];
+  const charts: Chart[] = [];
   const points: PaperPoint[] = [];
   for (const t of b2n) {
     const rows: Cell[][] = [];
@@ -110,8 +111,16 @@ function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, mi
       points.push({ label: `${d} few-shot`, method: methodTitle(m), paper: p, ours: o });
     }
     tables.push({ id: `paper-few-shot-${t.shots}shot`, title: `Few-shot ${t.shots}-shot: paper vs ours`, header: ['Dataset', 'Method', 'Paper', 'Ours', 'Δ'], rows, notes: [SOURCE_NOTE, AVERAGE_NOTE] });
-    const transfer = transferVsPaper(buildTransfer(data, t.shots));
+    const matrices = buildTransfer(data, t.shots);
+    const transfer = transferVsPaper(matrices);
     if (transfer) tables.push(transfer);
+    for (const m of matrices) {
+      const cells = gainDiffCells(m);
+      if (cells.length === 0) continue;
+      const rows = m.trainDatasets.filter((d) => cells.some((c) => c.train === d));
+      const cols = m.testDatasets.filter((d) => cells.some((c) => c.test === d));
+      charts.push({ id: `paper-transfer-${fileSafe(m.method)}`, title: `${methodTitle(m.method)}: our gain minus the paper's`, spec: heatmap(`${methodTitle(m.method)}: gain over zero-shot, ours − paper (points)`, cells, rows, cols, true) });
+    }
   }
   const methods = [...new Set(points.map((p) => p.method))];
   return {
@@ -119,8 +128,21 @@ function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, mi
     title: 'The paper beside ours',
     paragraphs: ['The paper reports single runs (seed 100) of Qwen2-VL-2B on 8 A100; ours are the seed means of this suite. Points on the dashed line reproduce the paper.'],
     tables,
-    charts: points.length > 0 ? [{ id: 'paper-vs-ours', title: 'Ours against the paper', spec: paperScatter('Ours vs paper (accuracy / H, %)', points, methods) }] : [],
+    charts: [...(points.length > 0 ? [{ id: 'paper-vs-ours', title: 'Ours against the paper', spec: paperScatter('Ours vs paper (accuracy / H, %)', points, methods) }] : []), ...charts],
   };
+}
+
+/** Per (tuned on, tested on) cell: our gain over zero-shot minus the paper's heatmap value. */
+function gainDiffCells(m: ReturnType<typeof buildTransfer>[number]): CellDatum[] {
+  const pg = paperGain(m.method);
+  if (!pg) return [];
+  const out: CellDatum[] = [];
+  for (const tr of m.trainDatasets) for (const te of m.testDatasets) {
+    const p = pg[paperDatasetName(tr) ?? '']?.[paperDatasetName(te) ?? ''];
+    const o = m.gain[tr]?.[te];
+    if (p !== undefined && o !== undefined) out.push({ train: tr, test: te, value: o - p });
+  }
+  return out;
 }
 
 function transferVsPaper(ms: ReturnType<typeof buildTransfer>): Table | undefined {

@@ -157,6 +157,12 @@ describe('the paper beside ours', () => {
     const doc = buildReport(makeFixtureSource({ suite: 'paper-fewshot', settings: ['few-shot'] }), 'paper-fewshot');
     const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id === 'paper-few-shot-4shot')!;
     const row = t.rows.find((r) => r[0].text === 'OxfordPets' && r[1].text === 'CLS-RL')!;
+    // Free-lunch heatmaps: our gain minus the paper's, per cell (CLS-RL tuned on EuroSAT, tested on OxfordPets: 1.55).
+    const paperSec = doc.sections.find((x) => x.id === 'paper')!;
+    const diff = paperSec.charts.find((c) => c.id === 'paper-transfer-cls-rl')!;
+    const cellDiff = ((diff.spec as { data: { values: Array<{ train: string; test: string; value: number }> } }).data.values)
+      .find((v) => v.train === 'EuroSAT' && v.test === 'OxfordPets')!;
+    expect(cellDiff.value).toBeCloseTo(60 - 50 - 1.55, 10);
     expect(row[2].value).toBe(87.24);
     expect(row[3].value).toBeCloseTo(70, 10);
     expect(row[4].value).toBeCloseTo(70 - 87.24, 10);
@@ -200,6 +206,10 @@ describe('thinking consistency', () => {
     expect(lastMentioned('it is a sea or lake', ['lake', 'sea or lake'])).toBe('sea or lake');
     expect(lastMentioned('a pugnacious dog', ['pug'])).toBeUndefined();
     expect(lastMentioned('Annual_Crop fields', ['Annual_Crop'])).toBe('Annual_Crop');
+    // A megabyte of unclosed tags and repeated names: only the tail is scanned.
+    const huge = '<think>' + 'pug <answer> boxer '.repeat(60_000);
+    const cands = Array.from({ length: 300 }, (_, i) => `class${i}`).concat(['pug', 'boxer']);
+    expect(lastMentioned(huge, cands)).toBe('boxer');
   });
 
   test('judges think vs answer', () => {
