@@ -16,7 +16,7 @@ export interface DatasetEntry {
   imagePrefix?: string;
   questionPrefix: string;
   description: string;
-  /** Other accepted names (case-insensitive), e.g. `DTD`, the CLS-RL HF short names. */
+  /** Other accepted names (all names match case-insensitively), e.g. `DTD`, the CLS-RL HF short names. */
   aliases: string[];
   builtin: boolean;
 }
@@ -64,12 +64,12 @@ const BUILTINS: Builtin[] = [
     name: 'ImageNet',
     folder: 'imagenet',
     kind: 'imagenet',
-    aliases: ['Imagenet', 'imagenet'],
+    aliases: [],
     description: '1000 classes; images/train/<wnid>/ and images/val/<wnid>/ (val is the test set) + classnames.txt',
   },
   json('Caltech101', 'caltech-101', '101_ObjectCategories', ['caltech'], '100 object classes (BACKGROUND_Google, Faces_easy dropped)'),
-  json('DescribableTextures', 'dtd', 'images', ['DTD', 'dtd'], '47 texture classes', 'DTD'),
-  json('EuroSAT', 'eurosat', '2750', ['eurosat'], '10 land-use classes from satellite tiles'),
+  json('DescribableTextures', 'dtd', 'images', ['DTD'], '47 texture classes', 'DTD'),
+  json('EuroSAT', 'eurosat', '2750', [], '10 land-use classes from satellite tiles'),
   json('Food101', 'food-101', 'images', ['food'], '101 dish classes'),
   json('OxfordFlowers', 'oxford_flowers', 'jpg', ['Flowers102', 'flowers'], '102 flower species', 'Flowers102'),
   json('OxfordPets', 'oxford_pets', 'images', ['pets'], '37 cat and dog breeds'),

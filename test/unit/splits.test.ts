@@ -57,7 +57,21 @@ describe('on the CoOp fixture', () => {
   let fx: CoopFixture;
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-splits-'));
-    fx = await makeCoopFixture(tmp, { datasets: ['Caltech101', 'EuroSAT', 'ImageNet'] });
+    fx = await makeCoopFixture(tmp, { datasets: ['Caltech101', 'EuroSAT', 'ImageNet', 'OxfordPets', 'StanfordCars', 'UCF101', 'FGVCAircraft'] });
+  });
+
+  // CPython reading the fixture's own split files (make_fixture_split_vectors.py) picks the same images.
+  const FX: { dataset: string; seed: number; shots: number; train: string[]; val: string[]; baseTrain: [string, number][]; baseTest: [string, number][]; newTest: [string, number][] }[] =
+    JSON.parse(fs.readFileSync(path.join(__dirname, '../vectors/fixture-splits.json'), 'utf8'));
+  test.each(FX.map((c) => [c.dataset, c.seed, c.shots, c] as const))('CPython on fixture files: %s seed=%i shots=%i', async (name, seed, shots, c) => {
+    const ds = await loadDataset(name, { dataRoot: fx.root });
+    const few = makeSplit(ds, 'few-shot', shots, seed);
+    expect(few.train.map((e) => e.image)).toEqual(c.train);
+    expect(few.val.map((e) => e.image)).toEqual(c.val);
+    const b2n = makeSplit(ds, 'base-to-new', shots, seed, { evalSplit: 'test' });
+    expect(pairs(b2n.train)).toEqual(c.baseTrain);
+    expect(pairs(b2n.evals[0].items)).toEqual(c.baseTest);
+    expect(pairs(b2n.evals[1].items)).toEqual(c.newTest);
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const load = (n: string) => loadDataset(n, { dataRoot: fx.root });
