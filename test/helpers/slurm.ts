@@ -107,7 +107,10 @@ function exited(p: ChildProcess): Promise<void> {
 async function stopDaemon(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null || p.pid === undefined) return;
   p.kill('SIGTERM');
-  const done = await Promise.race([exited(p).then(() => true), sleep(10_000).then(() => false)]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)));
+  const done = await Promise.race([exited(p).then(() => true), timeout]);
+  clearTimeout(timer);
   if (!done) {
     p.kill('SIGKILL');
     await exited(p);
