@@ -85,7 +85,7 @@ export function runInWorkers(todo: RunSpec[], o: PoolOptions): Promise<void> {
     };
     const spawn = () => {
       const child = fork(path.join(__dirname, 'worker.ts'), [], {
-        execArgv: ['--require', require.resolve('tsx/cjs')],
+        execArgv: ['--import', 'tsx'],
         serialization: 'advanced',
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       });
