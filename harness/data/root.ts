@@ -4,6 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ClsrlError } from '../errors';
+import { pyStrip } from '../scoring';
 
 /** The data root: the flag if given, else `$CLSRL_DATA`, else a DATA_ROOT error with a hint. Absolute. */
 export function resolveDataRoot(flag?: string): string {
@@ -32,15 +33,17 @@ export function checkRoot(root: string): void {
   }
 }
 
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 /** Throws DATA_MISSING unless `dir` (a dataset folder or subfolder) is a directory. */
 export function checkDir(dir: string, what: string, hint: string): void {
-  let ok = false;
-  try {
-    ok = fs.statSync(dir).isDirectory();
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw new ClsrlError('DATA_MISSING', `${what} not found: ${dir}`, { hint });
+  if (!isDirectory(dir)) throw new ClsrlError('DATA_MISSING', `${what} not found: ${dir}`, { hint });
 }
 
 /** Reads a text file or throws DATA_MISSING naming it. */
@@ -56,7 +59,7 @@ export function readText(file: string, hint: string): string {
 export function textLines(text: string): string[] {
   const lines = text.split(/\r\n|\r|\n/);
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return lines.map((l) => l.trim());
+  return lines.map(pyStrip);
 }
 
 /** Names in `dir` not starting with '.', sorted by code unit (Dassl's listdir_nohidden(sort=True)). */
@@ -67,8 +70,10 @@ export function listNoHidden(dir: string, kind: 'dirs' | 'files'): string[] {
   } catch (cause) {
     throw new ClsrlError('DATA_MISSING', `cannot list folder: ${dir}`, { hint: 'check the dataset layout under the data root', cause });
   }
+  // Symlinks count as what they point to (Python's DirEntry.is_dir() follows them).
+  const isDir = (e: fs.Dirent) => e.isDirectory() || (e.isSymbolicLink() && isDirectory(path.join(dir, e.name)));
   return entries
-    .filter((e) => !e.name.startsWith('.') && (kind === 'dirs' ? e.isDirectory() || e.isSymbolicLink() : !e.isDirectory()))
+    .filter((e) => !e.name.startsWith('.') && (kind === 'dirs') === isDir(e))
     .map((e) => e.name)
     .sort();
 }
