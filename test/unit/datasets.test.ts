@@ -168,6 +168,39 @@ describe('validation errors name the path and give a hint', () => {
     });
   });
 
+  test('ImageNet: folder without a class name, train/val folder mismatch', async () => {
+    const bad = await makeCoopFixture(path.join(tmp, 'inet'), { datasets: ['ImageNet'] });
+    const dir = path.join(bad.root, 'imagenet');
+    fs.mkdirSync(path.join(dir, 'images/val/n00000001'));
+    let e = await clsrlError(() => loadDataset('ImageNet', { dataRoot: bad.root, cache: false }));
+    expect(e.message).toMatch(/no class name for folder images\/val\/n00000001|different class folders/);
+    fs.appendFileSync(path.join(dir, 'classnames.txt'), 'n00000001 new thing\n');
+    e = await clsrlError(() => loadDataset('ImageNet', { dataRoot: bad.root, cache: false }));
+    expect(e.message).toMatch(/images\/train and images\/val hold different class folders \(train only: -; val only: n00000001\)/);
+  });
+
+  test('FGVCAircraft: blank or duplicate variant lines', async () => {
+    const bad = await makeCoopFixture(path.join(tmp, 'fgvc'), { datasets: ['FGVCAircraft'] });
+    const variants = path.join(bad.root, 'fgvc_aircraft/variants.txt');
+    fs.writeFileSync(variants, '707-320\n\nA300B4\n');
+    expect((await clsrlError(() => loadDataset('FGVCAircraft', { dataRoot: bad.root, cache: false }))).message).toMatch(/variants\.txt:2: empty class name/);
+    fs.writeFileSync(variants, '707-320\n707-320\n');
+    expect((await clsrlError(() => loadDataset('FGVCAircraft', { dataRoot: bad.root, cache: false }))).message).toMatch(/variants\.txt:2: variant '707-320' listed twice/);
+  });
+
+  test('the load cache notices a changed split file', async () => {
+    const fresh = await makeCoopFixture(path.join(tmp, 'cache'), { datasets: ['DescribableTextures'] });
+    const a = await loadDataset('DescribableTextures', { dataRoot: fresh.root });
+    expect(await loadDataset('DescribableTextures', { dataRoot: fresh.root })).toBe(a);
+    const file = path.join(fresh.root, 'dtd/split_zhou_DescribableTextures.json');
+    const split = JSON.parse(fs.readFileSync(file, 'utf8'));
+    split.test.pop();
+    fs.writeFileSync(file, JSON.stringify(split));
+    const b = await loadDataset('DescribableTextures', { dataRoot: fresh.root });
+    expect(b.test.length).toBe(a.test.length - 1);
+    expect(b.fingerprint).not.toBe(a.fingerprint);
+  });
+
   test('registerDataset refuses a built-in name and bad fields', async () => {
     expect((await clsrlError(() => registerDataset({ name: 'eurosat', folder: 'x', splitFile: 's.json', imagePrefix: '' }))).code).toBe('BAD_CONFIG');
     expect((await clsrlError(() => registerDataset({ name: 'X', folder: '../up', splitFile: 's.json', imagePrefix: '' }))).message).toMatch(/folder/);
