@@ -38,7 +38,14 @@ function paperGain(method: string): GainPaper | undefined {
 
 const SOURCE_NOTE = "Paper numbers: CLS-RL (arXiv 2503.16188 v1, same in v6), copied into reports/paper-results.json. Δ = ours − paper.";
 
-export function paperSection(suite: string, b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, missing: string[]): Section | undefined {
+/** The paper trains on 4 shots in both settings; other shot counts have nothing to compare with. */
+const PAPER_SHOTS = 4;
+
+export function paperSection(suite: string, allB2n: B2NTable[], allFs: FewShotTable[], data: SuiteData, missing: string[]): Section | undefined {
+  const b2n = allB2n.filter((t) => t.shots === PAPER_SHOTS);
+  const fs = allFs.filter((t) => t.shots === PAPER_SHOTS);
+  const other = [...allB2n, ...allFs].filter((t) => t.shots !== PAPER_SHOTS).map((t) => t.shots);
+  if (other.length > 0) missing.push(`Paper comparison: only ${PAPER_SHOTS}-shot results compare with the paper; ${[...new Set(other)].join(', ')}-shot tables have no paper counterpart.`);
   if (b2n.length === 0 && fs.length === 0) return undefined;
   if (PAPER_SUITES.includes(suite)) return numbersSection(b2n, fs, data, missing);
   return patternSection(b2n, fs, data);
