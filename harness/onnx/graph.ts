@@ -53,6 +53,7 @@ export class Graph {
   private nextId = 0;
   private consts = new Map<string, Value>();
   private usedNames = new Set<string>();
+  private shapes = new Map<string, readonly number[]>();
 
   /** `float` is the element type of every float tensor in this build (float32 to run, float64 to check). */
   constructor(readonly float: FloatType = 'float32', readonly name = 'clsrl') {}
@@ -62,6 +63,7 @@ export class Graph {
     const n = name ?? `v${id}`;
     if (this.usedNames.has(n)) throw new Error(`duplicate value name '${n}' in graph ${this.name}`);
     this.usedNames.add(n);
+    this.shapes.set(n, [...shape]);
     return { g: this, id, name: n, shape: [...shape], dtype };
   }
 
@@ -119,7 +121,23 @@ export class Graph {
     this.usedNames.add(name);
     const node = this.nodes[this.nodes.length - 1];
     node.outputs[0] = name;
+    this.shapes.set(name, o.shape);
     (o as { name: string }).name = name;
+  }
+
+  /** Multiply-add work of the graph's MatMul and Gemm nodes, in FLOP (2 per multiply-add). */
+  matmulFlops(): number {
+    let total = 0;
+    for (const n of this.nodes) {
+      if (n.opType !== 'MatMul' && n.opType !== 'Gemm') continue;
+      const out = this.shapes.get(n.outputs[0]);
+      const a = this.shapes.get(n.inputs[0]);
+      if (!out || !a) continue;
+      const transA = n.opType === 'Gemm' && n.attrs.transA?.kind === 'int' && n.attrs.transA.v === 1;
+      const k = transA ? a[a.length - 2] : a[a.length - 1];
+      total += 2 * numel(out) * k;
+    }
+    return total;
   }
 
   /** Serialised ModelProto bytes, ready for InferenceSession.create. */

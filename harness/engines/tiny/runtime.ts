@@ -49,6 +49,11 @@ export class Runtime {
     return hit;
   }
 
+  /** Keys of the cached sessions (kind:shape), most recently used last. */
+  keys(): string[] {
+    return [...this.cache.keys()];
+  }
+
   async dispose(): Promise<void> {
     const all = [...this.cache.values()];
     this.cache.clear();
