@@ -48,7 +48,7 @@ function parseJson(file: string, text: string): unknown {
 
 function entryError(file: string, where: string, what: string): ClsrlError {
   return new ClsrlError('DATA_FORMAT', `${file}: ${where} ${what}`, {
-    hint: 'each entry must be [impath (relative path string), label (integer >= 0), classname (string)], as Dassl writes split files',
+    hint: 'each entry must be [impath (relative path string), label (integer >= 0), classname (non-empty string)], as Dassl writes split files',
   });
 }
 
@@ -87,6 +87,7 @@ function checkEntry(file: string, where: string, entry: unknown): RawItem {
   if (typeof label !== 'number' || !Number.isInteger(label) || label < 0) {
     throw entryError(file, where, `label must be an integer >= 0, got ${JSON.stringify(label)}`);
   }
-  if (typeof classname !== 'string') throw entryError(file, where, `classname must be a string, got ${JSON.stringify(classname)}`);
+  // An empty name would make every answer "correct" under the paper's substring match.
+  if (typeof classname !== 'string' || classname.trim() === '') throw entryError(file, where, `classname must be a non-empty string, got ${JSON.stringify(classname)}`);
   return { impath, label, classname };
 }

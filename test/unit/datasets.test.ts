@@ -153,6 +153,7 @@ describe('validation errors name the path and give a hint', () => {
       [{ train: [['a.png', 0, 'cat']], val: [], test: [['c.png', 0, 'dog']] }, /test\[0\] names label 0 "dog" but train calls it "cat"/],
       [{ train: [['a.png', 0, 'cat']], val: [['c.png', 3, 'cat']], test: [] }, /val\[0\] has label 3/],
       [[1, 2], /top level must be an object/],
+      [{ train: [['a.png', 0, ' ']], val: [], test: [] }, /train\[0\] classname must be a non-empty string/],
     ])('%j', async (split, re) => {
       write(split);
       const e = await clsrlError(load);
