@@ -190,40 +190,43 @@ function logSoftmax(actions: Action[], temperature = 1): number[] {
 /**
  * Per-token log-probs of `tokens` and, if `grad` is given, d(sum_t w_t lp_t)/d(action logit) added
  * into grad[j] (w = weights). Mixture: P(prefix) = (1-eps) Q(prefix) + eps * (1/VOCAB)^len.
+ *
+ * Gradient in O(T + actions): with M_t = P(prefix of length t), S_t the actions matching it,
+ * d log M_t/d l_j = a_t pi_j [j in S_t] - b_t pi_j (a_t = (1-eps)/M_t, b_t = a_t Q_t), and
+ * sum_t w_t (D_t - D_{t-1}) = sum_t c_t D_t with c_t = w_t - w_{t+1}. The S_t are nested, so
+ * grad_j = pi_j (sum_{t < depth_j} c_t a_t - sum_t c_t b_t), depth_j = tokens matched by action j.
  */
 function sequenceLogprobs(actions: Action[], tokens: number[], eps: number, weights?: number[], grad?: number[]): number[] {
   const lpA = logSoftmax(actions);
   const logEps = Math.log(eps);
   const log1mEps = Math.log1p(-eps);
+  const depth = new Array<number>(actions.length).fill(tokens.length);
   let alive = actions.map((_, j) => j);
   let prevLogP = 0;
-  let prevDLogP: Map<number, number> = new Map(); // d log P(prefix)/d logit_j, nonzero entries
-  const dAll = (set: number[], logQ: number, logP: number): Map<number, number> => {
-    // d log M/d l_j = (1-eps) pi_j (1[j in S] - Q) / M ; computed for every action j.
-    const d = new Map<number, number>();
-    if (logQ === -Infinity) return d;
-    const scale = Math.exp(log1mEps + logQ - logP); // (1-eps) Q / M
-    const inS = new Set(set);
-    lpA.forEach((lp, j) => {
-      d.set(j, scale * ((inS.has(j) ? Math.exp(lp - logQ) : 0) - Math.exp(lp)));
-    });
-    return d;
-  };
   const out: number[] = [];
+  const aw: number[] = []; // c_t a_t
+  let bSum = 0; // sum_t c_t b_t
   for (let t = 0; t < tokens.length; t++) {
-    alive = alive.filter((j) => actions[j].tokens[t] === tokens[t]);
+    const next: number[] = [];
+    for (const j of alive) {
+      if (actions[j].tokens[t] === tokens[t]) next.push(j);
+      else depth[j] = t;
+    }
+    alive = next;
     const logQ = logSumExp(alive.map((j) => lpA[j]));
     const logP = logSumExp([log1mEps + logQ, logEps + (t + 1) * Math.log(1 / VOCAB)]);
     out.push(logP - prevLogP);
-    if (grad && weights) {
-      // d lp_t = d log P(prefix_t) - d log P(prefix_t-1)
-      const d = dAll(alive, logQ, logP);
-      if (weights[t] !== 0) {
-        for (let j = 0; j < actions.length; j++) grad[j] += weights[t] * ((d.get(j) ?? 0) - (prevDLogP.get(j) ?? 0));
-      }
-      prevDLogP = d;
-    }
     prevLogP = logP;
+    if (weights) {
+      const c = weights[t] - (t + 1 < tokens.length ? weights[t + 1] : 0);
+      aw.push(alive.length > 0 ? c * Math.exp(log1mEps - logP) : 0);
+      if (alive.length > 0) bSum += c * Math.exp(log1mEps + logQ - logP);
+    }
+  }
+  if (grad && weights) {
+    const cum = [0];
+    for (const x of aw) cum.push(cum[cum.length - 1] + x);
+    lpA.forEach((lp, j) => { grad[j] += Math.exp(lp) * (cum[depth[j]] - bSum); });
   }
   return out;
 }
@@ -282,6 +285,16 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
   const policy = new Policy(opts);
   const fingerprint = crypto.createHash('sha256').update(JSON.stringify(['double', 1, opts])).digest('hex').slice(0, 16);
 
+  /** Actions per prompt index, built once per call (tables do not change within a call). */
+  const actionCache = (tables: Tables, prompts: PromptInput[]) => {
+    const cache = new Map<number, Action[]>();
+    return (s: TokenSeq, i: number): Action[] => {
+      let a = cache.get(s.promptIndex);
+      if (!a) cache.set(s.promptIndex, (a = policy.actions(tables, promptOf(prompts, s, i))));
+      return a;
+    };
+  };
+
   const engine: Engine = {
     name: 'double',
     trains: true,
@@ -314,6 +327,7 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
       const m = asModel(model);
       return prompts.map((p) => {
         const actions = policy.actions(m.tables, p);
+        const probs = g.temperature > 0 ? logSoftmax(actions, g.temperature).map(Math.exp) : [];
         const out: Completion[] = [];
         for (let k = 0; k < g.n; k++) {
           const next = rng(hash32(`${opts.seed}|${g.seed}|${p.id}|${p.text}|${k}`));
@@ -326,7 +340,6 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
               actions.forEach((a, j) => { if (a.logit > actions[pick].logit) pick = j; });
             } else {
               const u = next();
-              const probs = logSoftmax(actions, g.temperature).map(Math.exp);
               let acc = 0;
               pick = actions.length - 1;
               for (let j = 0; j < probs.length; j++) { acc += probs[j]; if (u < acc) { pick = j; break; } }
@@ -347,7 +360,8 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
 
     async logprobs(model, prompts, seqs) {
       const m = asModel(model);
-      return seqs.map((s, i) => sequenceLogprobs(policy.actions(m.tables, promptOf(prompts, s, i)), s.tokens, opts.noise));
+      const actionsOf = actionCache(m.tables, prompts);
+      return seqs.map((s, i) => sequenceLogprobs(actionsOf(s, i), s.tokens, opts.noise));
     },
 
     createOptimizer(model, config) {
@@ -367,13 +381,14 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
       const gC: Record<string, Record<string, number>> = {};
       let loss = 0;
       let tokens = 0;
+      const actionsOf = actionCache(m.tables, prompts);
       seqs.forEach((s, i) => {
         const prompt = promptOf(prompts, s, i);
         const w = tokenWeights[i];
         if (w.length !== s.tokens.length) {
           throw new ClsrlError('ENGINE', `step: sequence ${i} has ${s.tokens.length} tokens but ${w.length} weights`);
         }
-        const actions = policy.actions(m.tables, prompt);
+        const actions = actionsOf(s, i);
         const grad = new Array<number>(actions.length).fill(0); // d(sum w lp)/d logit_j
         const lp = sequenceLogprobs(actions, s.tokens, opts.noise, w, grad);
         loss -= lp.reduce((acc, x, t) => acc + w[t] * x, 0);
