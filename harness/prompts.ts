@@ -41,9 +41,16 @@ export function choiceText(candidates: readonly string[]): string {
   return pyStrip(' Please choose one from list [ ' + candidates.join(', ')) + '].';
 }
 
+/**
+ * Between the question and the list. The notebook writes `prefix + '\n' + choice_text` and its choice_text is
+ * stripped, so there is NO space after the newline in the data the paper trained and tested on (the paper's
+ * prose and our contracts.ts comment show `\n Please ...`; the code is what produced the prompts).
+ */
+export const PROBLEM_SEPARATOR = '\n';
+
 /** `problem = prefix + "\n" + choice text` (notebook). */
 export function makeProblem(prefix: string, candidates: readonly string[]): string {
-  return `${prefix}\n${choiceText(candidates)}`;
+  return `${prefix}${PROBLEM_SEPARATOR}${choiceText(candidates)}`;
 }
 
 export interface BuildQuestionsOptions {
