@@ -11,10 +11,10 @@ import { runSweep } from '../runner/sweep';
 import { Store } from '../store';
 import { loadSuite, validateSuite } from '../../suites/registry';
 import { describe, ingestShards, sweepRuns, type IngestSummary } from './ingest';
-import { buildK8sJob } from './k8s';
+import { buildK8sJob, checkK8sOptions } from './k8s';
 import { defaultSweepDir, readManifest, readMarker, shardsDir, writeManifest } from './manifest';
 import type { ExecutorFlags } from './options';
-import { queuedTasks, slurmScript, submitScript, waitForJob } from './slurm';
+import { checkSlurmOptions, queuedTasks, slurmScript, submitScript, waitForJob } from './slurm';
 import type { NodeRunOptions } from './task';
 
 export interface ClusterSweepResult {
@@ -97,6 +97,8 @@ export async function runClusterSweep(
   log: (line: string) => void = (l) => process.stderr.write(l + '\n'),
 ): Promise<ClusterSweepResult> {
   if (ex.executor === 'local') throw new Error('runClusterSweep is for slurm and k8s; local sweeps call runSweep');
+  if (ex.executor === 'slurm') checkSlurmOptions(ex.slurm);
+  else checkK8sOptions(ex.k8s!);
   if (opts.jobs !== undefined && opts.jobs > 1) log('note: --jobs applies to local sweeps; the cluster runs one run per task');
   const planned = await runSweep({ ...opts, dryRun: true, reporters: [] });
   const suite = await suiteOf(opts);

@@ -41,7 +41,8 @@ export function dnsLabel(text: string, max = 52): string {
   return s || 'clsrl';
 }
 
-function check(o: K8sOptions, n: number): void {
+/** Checks the Kubernetes flags (before any planning), naming the bad flag; `n` = runs to submit. */
+export function checkK8sOptions(o: K8sOptions, n = 1): void {
   const bad = (flag: string, value: unknown, hint: string) =>
     new ClsrlError('BAD_FLAG', `--${flag} ${JSON.stringify(value)} is not valid`, { hint });
   if (!o.image) throw new ClsrlError('BAD_FLAG', '--image is required for --executor k8s', { hint: 'pass the container image that has clsrl, e.g. --image registry.example/clsrl:0.1' });
@@ -65,7 +66,7 @@ export function podManifestPath(manifestFile: string, mountPath: string): string
 
 /** The Indexed Job running the `n` runs of `manifestFile` (index i runs run i). */
 export function buildK8sJob(manifestFile: string, n: number, o: K8sOptions, suite: string): Record<string, unknown> {
-  check(o, n);
+  checkK8sOptions(o, n);
   const manifestTag = path.basename(manifestFile).replace(/\.json$/, '');
   const name = o.jobName ?? dnsLabel(`clsrl-${suite}-${path.basename(path.dirname(path.resolve(manifestFile)))}-${manifestTag}`);
   const labels = { 'app.kubernetes.io/name': 'clsrl', 'app.kubernetes.io/component': 'sweep', 'clsrl/job': name };

@@ -38,7 +38,8 @@ export function defaultClsrlCommand(): string {
   return `${shq(process.execPath)} ${shq(path.resolve(__dirname, '..', '..', 'bin', 'clsrl.js'))}`;
 }
 
-function checkOptions(o: SlurmOptions): void {
+/** Checks the Slurm flags (before any planning), naming the bad flag. */
+export function checkSlurmOptions(o: SlurmOptions): void {
   const bad = (flag: string, value: unknown, hint: string) =>
     new ClsrlError('BAD_FLAG', `--${flag} ${JSON.stringify(value)} is not valid`, { hint });
   if (o.time !== undefined && !/^(\d+-)?\d+(:\d{1,2}){0,2}$/.test(o.time)) {
@@ -56,7 +57,7 @@ function checkOptions(o: SlurmOptions): void {
 
 /** The batch script for `n` tasks of the manifest at `manifestFile`; logs go to `<sweepDir>/logs`. */
 export function slurmScript(manifestFile: string, n: number, o: SlurmOptions, suite: string): string {
-  checkOptions(o);
+  checkSlurmOptions(o);
   if (n < 1) throw new ClsrlError('BAD_FLAG', 'nothing to submit', { hint: 'every run of the plan is already done' });
   const sweepDir = path.dirname(path.resolve(manifestFile));
   const directives = [
@@ -76,7 +77,8 @@ export function slurmScript(manifestFile: string, n: number, o: SlurmOptions, su
     `# clsrl sweep of suite ${suite}: ${n} run(s), task i runs run i of the manifest below.`,
     ...directives.map((d) => `#SBATCH ${d}`),
     '',
-    'set -euo pipefail',
+    // no `set -u`: module/conda/venv setup scripts commonly read unset variables
+    'set -eo pipefail',
     ...(o.setup ?? []),
     `cd ${shq(process.cwd())}`,
     `exec ${o.clsrlCommand ?? defaultClsrlCommand()} run --manifest ${shq(path.resolve(manifestFile))} --index "$SLURM_ARRAY_TASK_ID"`,
