@@ -59,7 +59,7 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
   steps.push(['seeds', () => seedsSection(seedLines(b2n, fs))]);
   steps.push(['paper', () => paperSection(name, b2n, fs, data, missing)]);
   steps.push(['training curves', () => curvesSection(source, data, missing)]);
-  steps.push(['efficiency', () => efficiencySection(data, missing)]);
+  steps.push(['efficiency', () => efficiencySection(source, data, missing)]);
   steps.push(['thinking consistency', () => consistencySection(source, data, missing)]);
   steps.forEach(([what, make], i) => {
     const s = make();

@@ -58,13 +58,15 @@ export function numCell(value: number | undefined, text: string, title?: string)
 
 /**
  * Marks the highest (or lowest) numeric cell of each given column over `rows` as best. Ties are all
- * marked. Columns with fewer than two numbers are left unmarked (nothing to compare).
+ * marked. Columns with fewer than two numbers, or all equal, are left unmarked (nothing to compare).
  */
 export function markBest(rows: Cell[][], columns: number[], higherIsBetter = true): void {
   for (const c of columns) {
     const vals = rows.map((r) => r[c]?.value).filter((v): v is number => v !== undefined && Number.isFinite(v));
     if (vals.length < 2) continue;
     const best = higherIsBetter ? Math.max(...vals) : Math.min(...vals);
+    // All equal: nothing stands out, so nothing is marked.
+    if (vals.every((v) => Math.abs(v - best) < 1e-9)) continue;
     for (const r of rows) {
       const cell = r[c];
       if (cell?.value !== undefined && Math.abs(cell.value - best) < 1e-9) cell.best = true;

@@ -1,6 +1,8 @@
-// Efficiency per setting and method: training wall time, tokens generated and evaluation time (totals
-// and per run, finished runs only), and training-time ratios beside the paper's ImageNet numbers.
+// Efficiency per setting and method: training wall time, tokens generated (all, and in training from the
+// step records) and evaluation time (totals and per run, finished runs only), and training-time ratios
+// beside the paper's ImageNet numbers.
 
+import type { ResultsSource } from '../harness/contracts';
 import type { SuiteData } from './aggregate';
 import { methodBars, type MethodValue } from './charts';
 import { markBest, numCell, textCell, type Cell, type Section, type Table } from './document';
@@ -10,7 +12,7 @@ import { fmt, mean } from './stats';
 
 const MIN = 60_000;
 
-export function efficiencySection(data: SuiteData, missing: string[]): Section | undefined {
+export function efficiencySection(source: ResultsSource, data: SuiteData, missing: string[]): Section | undefined {
   const done = data.runs.filter((r) => r.status === 'done');
   if (done.length === 0) return undefined;
   const rows: Cell[][] = [];
@@ -24,11 +26,13 @@ export function efficiencySection(data: SuiteData, missing: string[]): Section |
       const train = runs.reduce((s, r) => s + r.trainMs, 0);
       const tokens = runs.reduce((s, r) => s + r.tokensGenerated, 0);
       const evalMs = runs.reduce((s, r) => s + r.evalMs, 0);
+      const trainTokens = isZeroShot(m) ? 0 : runs.reduce((s, r) => s + source.trainSteps(r.id).reduce((t, st) => t + st.tokensGenerated, 0), 0);
       const title = methodTitle(m);
+      const count = (x: number): string => Math.round(x).toLocaleString('en-US');
       block.push([
         textCell(setting), textCell(title), numCell(runs.length, String(runs.length)),
         numCell(train / MIN, fmt(train / MIN)), numCell(train / MIN / runs.length, fmt(train / MIN / runs.length)),
-        numCell(tokens, tokens.toLocaleString('en-US')), numCell(tokens / runs.length, Math.round(tokens / runs.length).toLocaleString('en-US')),
+        numCell(tokens, count(tokens)), numCell(trainTokens / runs.length, count(trainTokens / runs.length)), numCell(tokens / runs.length, count(tokens / runs.length)),
         numCell(evalMs / MIN, fmt(evalMs / MIN)), numCell(evalMs / MIN / runs.length, fmt(evalMs / MIN / runs.length)),
       ]);
       const label = `${title} (${setting})`;
@@ -38,7 +42,7 @@ export function efficiencySection(data: SuiteData, missing: string[]): Section |
     }
     // Zero-shot trains nothing: its zero training cost is not a win worth marking.
     markBest(block.filter((r) => r[1].text !== methodTitle('zero-shot')), [4, 6], false);
-    markBest(block, [8], false);
+    markBest(block, [7, 9], false);
     rows.push(...block);
   }
   for (const m of data.methods.filter((x) => !isZeroShot(x))) {
@@ -48,8 +52,8 @@ export function efficiencySection(data: SuiteData, missing: string[]): Section |
   if (done.some((r) => !isZeroShot(r.method)) && done.every((r) => r.trainMs === 0)) missing.push('Efficiency: every run has trainMs = 0 (timings not recorded).');
   const tables: Table[] = [{
     id: 'efficiency', title: 'Efficiency per method (finished runs)',
-    header: ['Setting', 'Method', 'Runs', 'Train min (total)', 'Train min / run', 'Tokens generated (total)', 'Tokens / run', 'Eval min (total)', 'Eval min / run'],
-    rows, notes: ['Wall-clock on this machine. Lowest per-run cost in bold. Tokens = completion tokens sampled during training.'],
+    header: ['Setting', 'Method', 'Runs', 'Train min (total)', 'Train min / run', 'Tokens generated (total)', 'Train tokens / run', 'Tokens / run', 'Eval min (total)', 'Eval min / run'],
+    rows, notes: ['Wall-clock on this machine. Lowest per-run cost in bold (training columns among methods that train). Tokens generated = completion tokens a run sampled, training rollouts plus evaluation; train tokens come from the step records.'],
   }];
   const ratio = ratioTable(perRunTrain);
   if (ratio) tables.push(ratio);

@@ -219,9 +219,12 @@ function patternSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData): S
       const pd = d === 'Average' ? 'Average' : (paperDatasetName(d) ?? data.analogs[d]);
       const ours = winners(Object.fromEntries(mt.methods.map((m) => [m, mt.ours(m, d)])));
       const paper = pd ? winners(Object.fromEntries(mt.methods.map((m) => [m, mt.paper(m, pd)]))) : [];
-      const same = pd && ours.length > 0 && paper.length > 0 ? ours.some((o) => paper.includes(o)) : undefined;
+      const present = mt.methods.filter((m) => mt.ours(m, d) !== undefined).length;
+      const allTied = present > 1 && ours.length === present;
+      const same = pd && ours.length > 0 && paper.length > 0 && !allTied ? ours.some((o) => paper.includes(o)) : undefined;
       if (same !== undefined) { compared++; if (same) agree++; }
-      rows.push([textCell(d), textCell(pd && pd !== d ? `${names(paper)} (${pd})` : names(paper)), textCell(names(ours)), textCell(same === undefined ? 'n/a' : same ? 'yes' : 'no')]);
+      const verdict = allTied ? 'tie (all equal)' : same === undefined ? 'n/a' : same ? 'yes' : 'no';
+      rows.push([textCell(d), textCell(pd && pd !== d ? `${names(paper)} (${pd})` : names(paper)), textCell(allTied ? 'all equal' : names(ours)), textCell(verdict)]);
     }
     tables.push({
       id: `pattern-winners-${i}`, title: `Best method per dataset, ${mt.label}: paper vs ours`,
@@ -254,7 +257,7 @@ function pairwiseTable(mt: Metric, i: number): Table {
     const [ow, on] = count(mt.ours, mt.datasets);
     const pAvg = diff(mt.paper(mb, 'Average'), mt.paper(ma, 'Average'));
     const oAvg = diff(mt.ours(mb, 'Average'), mt.ours(ma, 'Average'));
-    const same = pAvg !== undefined && oAvg !== undefined ? (Math.sign(pAvg) === Math.sign(oAvg) ? 'yes' : 'no') : 'n/a';
+    const same = pAvg === undefined || oAvg === undefined ? 'n/a' : Math.abs(oAvg) < 1e-9 ? 'tie' : Math.sign(pAvg) === Math.sign(oAvg) ? 'yes' : 'no';
     rows.push([
       textCell(`${methodTitle(mb)} vs ${methodTitle(ma)}`),
       textCell(`${pw}/${pn}`), numCell(pAvg, fmtSigned(pAvg)),

@@ -12,7 +12,7 @@ import { tableCsv } from '../../reports/csv';
 import { orderDatasets, orderMethods } from '../../reports/names';
 import { bootstrapCI, harmonicMean, popStd, seedStats } from '../../reports/stats';
 import { fixtureAccuracy, makeFixtureSource, MemorySource } from '../fixtures/results';
-import type { Table } from '../../reports/document';
+import { markBest, type Table } from '../../reports/document';
 import { Store } from '../../harness/store';
 
 const tmpDirs: string[] = [];
@@ -127,6 +127,12 @@ describe('rendering', () => {
     expect(lines[1]).toBe('|---|---:|---:|');
     expect(lines[2]).toBe('| x | **1.00** | – |');
     expect(lines[3]).toBe('| y\\|z | 0.50 | 2.00 |');
+  });
+
+  test('best marks: ties all marked, all-equal columns unmarked', () => {
+    const rows = [[{ text: 'a', value: 2 }, { text: 'b', value: 0 }], [{ text: 'c', value: 2 }, { text: 'd', value: 0 }], [{ text: 'e', value: 1 }, { text: 'f', value: 0 }]];
+    markBest(rows, [0, 1]);
+    expect(rows.map((r) => r.map((c) => !!(c as { best?: boolean }).best))).toEqual([[true, false], [true, false], [false, false]]);
   });
 
   test('CSV has raw values and empty cells for missing ones', () => {
