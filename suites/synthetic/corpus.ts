@@ -68,6 +68,11 @@ function candidates(rng: Rng, names: readonly string[], label: string): string[]
   return rng.shuffled([label, ...others]);
 }
 
+/** The reasoning of a think demonstration: the class's attribute words, short so RL rollouts stay cheap. */
+export function thinkNotes(attrs: Record<string, string>): string {
+  return `${Object.entries(attrs).map(([k, v]) => `${k} ${v}`).join(', ')}.`;
+}
+
 /** One corpus example for a pretraining image; the kind is drawn unless given. */
 export function corpusExample(img: PretrainImage, rng: Rng, kind: CorpusKind = pickKind(rng)): CorpusExample {
   const task = taskByName(img.task);
@@ -91,7 +96,7 @@ export function corpusExample(img: PretrainImage, rng: Rng, kind: CorpusKind = p
         const tail = rng.pick(DIRECT_TAILS);
         return { ...base, prompt: `${lead}\n${list}${tail ? ` ${tail}` : ''}`, target: cls.name };
       }
-      return { ...base, prompt: `${lead}\n${list} ${rng.pick(THINK_TAILS)}`, target: `<think>${describe}.</think><answer>${cls.name}</answer>` };
+      return { ...base, prompt: `${lead}\n${list} ${rng.pick(THINK_TAILS)}`, target: `<think>${thinkNotes(cls.attrs)}</think><answer>${cls.name}</answer>` };
     }
   }
 }

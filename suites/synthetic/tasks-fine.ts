@@ -64,7 +64,7 @@ export const synthPets: SynthTask = {
 // SynthCars (StanfordCars-like): year (wheel size) x make (spoiler or not) x body type, "2012 Velta Coupe".
 
 const CAR_BODIES = ['Sedan', 'Hatchback', 'Pickup', 'Van', 'Coupe'] as const;
-const CAR_MAKES: Record<string, string> = { Norvik: 'no spoiler', Velta: 'a rear spoiler' };
+const CAR_MAKES: Record<string, string> = { Norvik: 'none', Velta: 'rear' };
 const CAR_YEARS: Record<string, string> = { '2009': 'small', '2012': 'large' };
 const carRows = product({ year: Object.keys(CAR_YEARS), make: Object.keys(CAR_MAKES), body: CAR_BODIES });
 
@@ -91,7 +91,7 @@ export const synthCars: SynthTask = {
     const paint = anyColour(rng, 25, 70, 85);
     const glass = anyColour(rng, 70, 90, 30);
     const wr = a.wheels === 'large' ? 5.2 : 3.4;
-    const spoiler = a.spoiler === 'no spoiler' ? '' : `<polygon points="18,-6 19,-11 25,-11 24,-6" fill="${paint}" stroke="#222" stroke-width="0.6"/>`;
+    const spoiler = a.spoiler === 'none' ? '' : `<polygon points="18,-6 19,-11 25,-11 24,-6" fill="${paint}" stroke="#222" stroke-width="0.6"/>`;
     const car =
       `<polygon points="${CABINS[body]}" fill="${glass}" stroke="${paint}" stroke-width="2.2"/>` +
       `<rect x="-24" y="-7" width="48" height="10" rx="3" fill="${paint}"/>${spoiler}` +
@@ -104,7 +104,7 @@ export const synthCars: SynthTask = {
   },
   describe(c) {
     const a = this.classes[c].attrs;
-    return `a ${a.body} car with ${a.wheels} wheels and ${a.spoiler}`;
+    return `a ${a.body} car with ${a.wheels} wheels and ${a.spoiler === 'none' ? 'no spoiler' : 'a rear spoiler'}`;
   },
 };
 
