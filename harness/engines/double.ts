@@ -12,7 +12,11 @@
 // log p(y_t | y_<t) = log P(y_1..t) - log P(y_1..t-1), where P(prefix) sums the probability of the
 // actions whose token string starts with the prefix. A tiny byte-uniform "noise" component (weight
 // `noise`) keeps every string possible, so SFT targets or truncated outputs outside the action set
-// still get finite log-probs. `step` applies exact gradients of -sum w_t log p(y_t) to T and C.
+// still get finite log-probs. `step` applies exact gradients of -sum w_t log p(y_t) to T and C
+// (plain SGD, step lr * lrScale, with the optimizer config's clip, decay and schedule).
+// `generate` samples from softmax(logits / T) (seeded per prompt id and sample; T = 0 is argmax) but
+// reports the model's log-probs at T = 1, exactly what `logprobs` recomputes (as trl's forward pass).
+// Unknown options are ignored (runners may pass engine-generic ones); bad values are BAD_CONFIG.
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
