@@ -90,6 +90,54 @@ async function suiteOf(opts: SweepOptions): Promise<SuiteDef> {
   return typeof opts.suite === 'string' ? loadSuite(opts.suite) : validateSuite(opts.suite, `suite '${opts.suite.name}'`);
 }
 
+/** Splits a plan into done (DB or done marker), in flight (an earlier Slurm job's live task) and pending. */
+function pendingWork(specs: RunSpec[], db: string, sweepDir: string, ex: ExecutorFlags, dryRun: boolean, log: (l: string) => void) {
+  const shards = path.join(sweepDir, 'shards');
+  // finished shards of earlier submissions go into the DB first, so they are never run again
+  const earlier = sweepRuns(sweepDir);
+  if (!dryRun && earlier.length > 0) {
+    const s = ingestShards(db, shards, earlier);
+    if (s.imported > 0) log(`merged ${s.imported} finished shard(s) from ${sweepDir} into ${db}`);
+  }
+  const ids = specs.map((s) => s.id);
+  const done = doneInDb(db, ids);
+  for (const id of ids) if (readMarker(shards, id)?.status === 'done') done.add(id);
+  const live = ex.executor === 'slurm' ? slurmInFlight(sweepDir) : new Set<string>();
+  const inFlight = ids.filter((id) => live.has(id) && !done.has(id));
+  return { done: done.size, inFlight: inFlight.length, pending: specs.filter((s) => !done.has(s.id) && !live.has(s.id)) };
+}
+
+/** What nodes need to rebuild a run's context; materialises a generated suite's data first. */
+async function nodeOptions(suite: SuiteDef, opts: SweepOptions, planned: { dataRoot: string | null }, db: string): Promise<NodeRunOptions> {
+  let dataRoot = planned.dataRoot;
+  if (dataRoot === null && suite.prepare) {
+    const cacheDir = path.resolve(opts.cacheDir ?? path.join(path.dirname(db), 'cache'));
+    dataRoot = (await suite.prepare({ cacheDir })).dataRoot;
+  }
+  return {
+    suiteName: suite.name,
+    dataRoot: dataRoot === null ? null : path.resolve(dataRoot),
+    engineOpt: { ...suite.engineConfig, ...opts.engineOpt },
+    customDatasets: suite.customDatasets ?? [],
+    require: (opts.require ?? []).map((m) => path.resolve(m)),
+  };
+}
+
+/** Follows a submitted array job to its end, then merges its finished shards into `db`. */
+async function followAndMerge(jobId: string, manifest: string, db: string, ex: ExecutorFlags, log: (l: string) => void): Promise<IngestSummary> {
+  const m = readManifest(manifest);
+  const shards = shardsDir(manifest, m);
+  const states = await waitForJob(jobId, m.runs, shards, {
+    pollMs: ex.pollMs,
+    onProgress: (p) => log(`job ${jobId}: ${p.done}/${p.total} done, ${p.running} running, ${p.queued} queued, ${p.failed} failed`),
+  });
+  const final = ingestShards(db, shards, m.runs);
+  log(`job ${jobId} ended: ${describe(final)}; merged ${final.imported} run(s) into ${db}`);
+  const bad = [...(states ?? [])].filter(([, st]) => !/^COMPLETED/.test(st));
+  if (bad.length) log(`sacct: ${bad.map(([id, st]) => `${id} ${st}`).join(', ')}`);
+  return final;
+}
+
 /** Plans the sweep and submits (or, with dryRun, shows) what is not done yet. */
 export async function runClusterSweep(
   opts: SweepOptions,
@@ -100,61 +148,28 @@ export async function runClusterSweep(
   if (ex.executor === 'slurm') checkSlurmOptions(ex.slurm);
   else checkK8sOptions(ex.k8s!);
   if (opts.jobs !== undefined && opts.jobs > 1) log('note: --jobs applies to local sweeps; the cluster runs one run per task');
+  if (ex.wait && ex.executor === 'k8s') log('note: --wait applies to --executor slurm; follow the Job with kubectl');
   const planned = await runSweep({ ...opts, dryRun: true, reporters: [] });
   const suite = await suiteOf(opts);
   const db = path.resolve(planned.db);
   const sweepDir = path.resolve(ex.sweepDir ?? defaultSweepDir(db, suite.name, planned.specs));
-  const ids = planned.specs.map((s) => s.id);
   const dryRun = !!opts.dryRun;
-
-  // finished shards of earlier submissions go into the DB first, so they are never run again
-  const earlier = sweepRuns(sweepDir);
-  if (!dryRun && earlier.length > 0) {
-    const s = ingestShards(db, path.join(sweepDir, 'shards'), earlier);
-    if (s.imported > 0) log(`merged ${s.imported} finished shard(s) from ${sweepDir} into ${db}`);
-  }
-  const done = doneInDb(db, ids);
-  for (const id of ids) if (readMarker(path.join(sweepDir, 'shards'), id)?.status === 'done') done.add(id);
-  const inFlight = ex.executor === 'slurm' ? slurmInFlight(sweepDir) : new Set<string>();
-  const pending = planned.specs.filter((s) => !done.has(s.id) && !inFlight.has(s.id));
+  const { done, inFlight, pending } = pendingWork(planned.specs, db, sweepDir, ex, dryRun, log);
   const base: ClusterSweepResult = {
-    executor: ex.executor,
-    suite: suite.name,
-    db,
-    sweepDir,
-    dryRun,
-    total: ids.length,
-    alreadyDone: done.size,
-    inFlight: [...inFlight].filter((id) => ids.includes(id)).length,
-    submitted: pending,
-    manifest: null,
-    jobFile: null,
-    jobText: null,
-    jobId: null,
+    executor: ex.executor, suite: suite.name, db, sweepDir, dryRun, total: planned.specs.length, alreadyDone: done, inFlight,
+    submitted: pending, manifest: null, jobFile: null, jobText: null, jobId: null,
   };
   if (pending.length === 0) {
-    log(`nothing to submit: ${done.size}/${ids.length} done` + (inFlight.size ? `, ${inFlight.size} still in an earlier job` : ''));
+    log(`nothing to submit: ${done}/${planned.specs.length} done` + (inFlight ? `, ${inFlight} still in an earlier job` : ''));
     return base;
   }
-
-  let dataRoot = planned.dataRoot;
-  if (dataRoot === null && suite.prepare && !dryRun) {
-    const cacheDir = path.resolve(opts.cacheDir ?? path.join(path.dirname(db), 'cache'));
-    dataRoot = (await suite.prepare({ cacheDir })).dataRoot;
-  }
-  const runOptions: NodeRunOptions = {
-    suiteName: suite.name,
-    dataRoot: dataRoot === null ? null : path.resolve(dataRoot),
-    engineOpt: { ...suite.engineConfig, ...opts.engineOpt },
-    customDatasets: suite.customDatasets ?? [],
-    require: (opts.require ?? []).map((m) => path.resolve(m)),
-  };
   const render = (manifestFile: string) =>
     ex.executor === 'slurm'
       ? slurmScript(manifestFile, pending.length, ex.slurm, suite.name)
       : JSON.stringify(buildK8sJob(manifestFile, pending.length, ex.k8s!, suite.name), null, 2) + '\n';
   if (dryRun) return { ...base, manifest: nextManifestName(sweepDir), jobText: render(nextManifestName(sweepDir)) };
 
+  const runOptions = await nodeOptions(suite, opts, planned, db);
   const { file: manifest } = writeManifest(sweepDir, { suite: suite.name, db, runOptions: runOptions as unknown as Record<string, unknown>, runs: pending });
   const jobText = render(manifest);
   const jobFile = manifest.replace(/manifest-(\d+)\.json$/, ex.executor === 'slurm' ? 'job-$1.sh' : 'job-$1.json');
@@ -173,18 +188,7 @@ export async function runClusterSweep(
     log(`follow with squeue -j ${jobId}; merge with: clsrl ingest --manifest ${manifest}`);
     return { ...written, jobId };
   }
-  const m = readManifest(manifest);
-  const states = await waitForJob(jobId, m.runs, shardsDir(manifest, m), {
-    pollMs: ex.pollMs,
-    onProgress: (p) => log(`job ${jobId}: ${p.done}/${p.total} done, ${p.running} running, ${p.queued} queued, ${p.failed} failed`),
-  });
-  const final = ingestShards(db, shardsDir(manifest, m), m.runs);
-  log(`job ${jobId} ended: ${describe(final)}; merged ${final.imported} run(s) into ${db}`);
-  if (states) {
-    const bad = [...states].filter(([, st]) => !/^COMPLETED/.test(st));
-    if (bad.length) log(`sacct: ${bad.map(([id, st]) => `${id} ${st}`).join(', ')}`);
-  }
-  return { ...written, jobId, final };
+  return { ...written, jobId, final: await followAndMerge(jobId, manifest, db, ex, log) };
 }
 
 /** The error a waited sweep ends with when some runs did not finish (after the result was printed). */
