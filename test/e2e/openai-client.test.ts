@@ -271,3 +271,36 @@ describe('openai engine against clsrl serve', () => {
     await expect(startOpenAIServer({ engine, model, modelName: 'm', host: '0.0.0.0', port: 0 })).rejects.toThrow(/needs a token/);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// `clsrl serve --engine tiny`: the embedded model through the API answers exactly as in process.
+
+describe('openai engine against clsrl serve --engine tiny', () => {
+  let tiny: Engine;
+  let server: RunningServer;
+  const imageDir = path.join(tmp, 'tiny-images');
+
+  beforeAll(async () => {
+    tiny = await createEngine('tiny', {});
+    server = await startOpenAIServer({ engine: tiny, model: await tiny.load(tiny.baseModel()), modelName: 'tiny', port: 0, imageDir });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  test('greedy batches and seeded samples equal the in-process engine', async () => {
+    const client = await createOpenAIEngine({ baseUrl: server.url, model: 'tiny', cache: 'off' });
+    const remote = await client.load(client.baseModel());
+    const local = await tiny.load(tiny.baseModel());
+    const prompts = [prompt('a', imageA, 'What type of object is in the photo?\n Please choose one from list [ red, blue].'), prompt('b', imageB, 'Which colour?')];
+    const strip = (cs: { text: string; finishReason: string }[][]) => cs.map((c) => c.map((x) => [x.text, x.finishReason]));
+    const greedyOpts = { n: 1, temperature: 0, maxTokens: 12, seed: 0 };
+    expect(strip(await client.generate(remote, prompts, greedyOpts))).toEqual(strip(await tiny.generate(local, prompts, greedyOpts)));
+    const sampled = { n: 3, temperature: 1, maxTokens: 12, seed: 5 };
+    for (const p of prompts) {
+      const direct = strip(await tiny.generate(local, [p], sampled));
+      expect(direct[0].some(([text]) => text !== '')).toBe(true); // a comparison of empty strings would prove nothing
+      expect(strip(await client.generate(remote, [p], sampled))).toEqual(direct);
+    }
+  });
+});
