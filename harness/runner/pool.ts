@@ -111,6 +111,15 @@ export function runInWorkers(todo: RunSpec[], o: PoolOptions): Promise<void> {
           slot.current = undefined;
           if (queue.length > 0 && respawns++ < 2 * o.jobs) spawn();
         }
+        if (queue.length > 0 && slots.every((s) => s.exited)) {
+          // every worker is gone and none may be respawned: the remaining runs fail instead of hanging
+          const why = `no worker process left (the last exited with ${signal ?? `code ${code}`})`;
+          for (const spec of queue.splice(0)) {
+            const startedAt = new Date().toISOString();
+            o.store.saveRun(failedRecord(spec, why, startedAt, codeVersion()));
+            o.finish(spec, { status: 'failed', error: why, ms: 0 });
+          }
+        }
         maybeDone();
       });
       child.send({ t: 'init', init: o.init } satisfies ToWorker);

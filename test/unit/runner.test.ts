@@ -120,3 +120,25 @@ test('dry run plans without writing', async () => {
   expect(res.specs.every((s: RunSpec) => res.status[s.id] === 'pending')).toBe(true);
   expect(fs.existsSync(db)).toBe(false);
 });
+
+test('--jobs 2: workers that die fail their runs (no hang), and the sweep reports every run', async () => {
+  const db = path.join(dir, 'crash.sqlite');
+  // an engine whose generate kills the worker process, registered by a --require module in every process
+  const mod = path.join(dir, 'crashy-engine.js');
+  const registry = path.resolve(__dirname, '../../harness/engines/registry.ts');
+  fs.writeFileSync(mod, `
+    const { registerEngine, createEngine } = require(${JSON.stringify(registry)});
+    registerEngine('crashy', async (opts) => {
+      const inner = await createEngine('double', opts);
+      const e = Object.create(inner);
+      Object.defineProperty(e, 'name', { value: 'crashy' });
+      e.generate = async () => process.exit(3);
+      return e;
+    });
+  `);
+  const res = await runSweep({ suite: fewShot('crash', { engine: 'crashy' }), dataRoot: root, db, jobs: 2, require: [mod] });
+  expect(res.ran).toBe(0);
+  expect(res.failed).toHaveLength(8);
+  expect(res.failed.filter((f) => /worker process exited \(code 3\)/.test(f.error)).length).toBeGreaterThanOrEqual(2);
+  expect(Object.values(res.status).every((s) => s === 'failed')).toBe(true);
+}, 120_000);
