@@ -66,8 +66,11 @@ async function gemmPeak(): Promise<number> {
   return (2 * n * n * n) / (best / 1000) / 1e9;
 }
 
+/** Debian's python3-torch lives in the system interpreter (a pyenv `python3` on PATH would not see it). */
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 function ensureTorch(): boolean {
-  const ok = (): boolean => spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  const ok = (): boolean => spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   const hasOpenblas = (): boolean => spawnSync('dpkg', ['-s', 'libopenblas0-pthread'], { stdio: 'ignore' }).status === 0;
   if (ok() && hasOpenblas()) return true;
   log('installing python3-torch and libopenblas0-pthread with apt-get (one time)...');
@@ -164,7 +167,7 @@ async function main(): Promise<void> {
     };
     fs.writeFileSync(path.join(work, 'spec.json'), JSON.stringify(spec));
     const script = path.resolve(__dirname, '../scripts/torch_ref.py');
-    const res = spawnSync('python3', [script, path.join(work, 'spec.json')], { env: torchEnv(), encoding: 'utf8', maxBuffer: 1 << 26 });
+    const res = spawnSync(PYTHON, [script, path.join(work, 'spec.json')], { env: torchEnv(), encoding: 'utf8', maxBuffer: 1 << 26 });
     if (res.status === 0) {
       const t = JSON.parse(res.stdout.trim().split('\n').pop() as string);
       torchMs = t.trainStepMs;
