@@ -5,7 +5,11 @@ import type { Argv } from 'yargs';
 import type { Command } from './index';
 import { ClsrlError } from '../errors';
 import { Store } from '../store';
-import { REPORT_FORMATS, writeReport, type ReportFormat } from '../../reports';
+import type { ReportFormat } from '../../reports';
+
+/** reports/ pulls in vega; loaded only when a report is written, so other commands start fast. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const reports = (): typeof import('../../reports') => require('../../reports');
 import { dbOption, jsonOption, printJson, printLine } from './output';
 
 export const DEFAULT_REPORT_DIR = 'results/report';
@@ -13,6 +17,7 @@ export const DEFAULT_FORMATS: ReportFormat[] = ['md', 'html', 'csv', 'svg'];
 
 export function parseFormats(raw: string | undefined): ReportFormat[] {
   const list = (raw ?? DEFAULT_FORMATS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const { REPORT_FORMATS } = reports();
   const bad = list.filter((f) => !REPORT_FORMATS.includes(f as ReportFormat));
   if (list.length === 0 || bad.length > 0) {
     throw new ClsrlError('BAD_FLAG', `--format ${JSON.stringify(raw)}: unknown format '${bad.join(',')}'`, {
@@ -32,7 +37,7 @@ export async function renderReport(db: string, opts: { suite?: string; out: stri
         hint: have.length > 0 ? `suites in this database: ${have.join(', ')}` : 'run `clsrl sweep --suite NAME` first',
       });
     }
-    return await writeReport(store, { suite: opts.suite, outDir: opts.out, formats: opts.formats });
+    return await reports().writeReport(store, { suite: opts.suite, outDir: opts.out, formats: opts.formats });
   } finally {
     store.close();
   }
@@ -50,7 +55,7 @@ export const command: Command = {
     jsonOption(dbOption(y))
       .option('suite', { type: 'string', describe: 'only this suite (default: every suite, one folder each)' })
       .option('out', { type: 'string', default: DEFAULT_REPORT_DIR, describe: 'output folder' })
-      .option('format', { type: 'string', describe: `comma-separated: ${REPORT_FORMATS.join(',')} (default ${DEFAULT_FORMATS.join(',')})` }),
+      .option('format', { type: 'string', describe: `comma-separated: md,html,csv,svg,png,json (default ${DEFAULT_FORMATS.join(',')})` }),
   handler: async (raw) => {
     const argv = raw as unknown as { db: string; suite?: string; out: string; format?: string; json: boolean };
     const formats = parseFormats(argv.format);
