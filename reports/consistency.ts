@@ -7,7 +7,7 @@ import type { PredictionRow, ResultsSource } from '../harness/contracts';
 import type { SuiteData } from './aggregate';
 import { groupedBars, type BarDatum } from './charts';
 import { numCell, textCell, type Cell, type Section } from './document';
-import { methodTitle } from './names';
+import { methodThinks, methodTitle } from './names';
 import { fmt } from './stats';
 
 /** PredictionRow plus the proposed optional candidate list of its prompt (see the report notes). */
@@ -110,6 +110,11 @@ export function consistencySection(source: ResultsSource, data: SuiteData, missi
   if (predsByRun.every((x) => x.preds.length === 0)) {
     if (predsByRun.length > 0) missing.push('Thinking consistency: no predictions stored.');
     return undefined;
+  }
+  const silent = [...tallies].filter(([key, t]) => t.total > 0 && t.withThink === 0 && methodThinks(key.split('\u0000')[1])).sort((a, b) => rank(a[0]) - rank(b[0]));
+  for (const [key, t] of silent) {
+    const [setting, method] = key.split('\u0000');
+    missing.push(`Thinking consistency: none of the ${t.total} ${methodTitle(method)} completions (${setting}) has a <think> block, so there is nothing to judge.`);
   }
   if (thinking.length === 0) return undefined;
   const rows: Cell[][] = [];

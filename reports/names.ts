@@ -47,22 +47,24 @@ interface KnownMethod {
   title: string;
   /** Key in paper-results.json. */
   paperKey: string;
+  /** Evaluated with the think-then-answer template. */
+  thinks: boolean;
 }
 
 export const KNOWN_METHODS: KnownMethod[] = [
-  { name: 'zero-shot', title: 'Zero-shot', paperKey: 'zero_shot' },
-  { name: 'sft', title: 'SFT', paperKey: 'SFT' },
-  { name: 'cls-rl', title: 'CLS-RL', paperKey: 'CLS-RL' },
-  { name: 'no-thinking-cls-rl', title: 'No-Thinking-CLS-RL', paperKey: 'No-Thinking-CLS-RL' },
+  { name: 'zero-shot', title: 'Zero-shot', paperKey: 'zero_shot', thinks: true },
+  { name: 'sft', title: 'SFT', paperKey: 'SFT', thinks: false },
+  { name: 'cls-rl', title: 'CLS-RL', paperKey: 'CLS-RL', thinks: true },
+  { name: 'no-thinking-cls-rl', title: 'No-Thinking-CLS-RL', paperKey: 'No-Thinking-CLS-RL', thinks: false },
 ];
 
-const registryCache = new Map<string, { title?: string; paperKey?: string } | undefined>();
+const registryCache = new Map<string, { title?: string; paperKey?: string; template?: string } | undefined>();
 
 /**
  * Display data of a method the table above does not know: its plugin's meta, when registered. Loaded
  * lazily and guarded, so a report of stored results never fails on a method that is not installed.
  */
-function registryMeta(name: string): { title?: string; paperKey?: string } | undefined {
+function registryMeta(name: string): { title?: string; paperKey?: string; template?: string } | undefined {
   if (!registryCache.has(name)) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -81,6 +83,11 @@ function known(name: string): KnownMethod | undefined {
 
 export function methodTitle(name: string): string {
   return known(name)?.title ?? registryMeta(name)?.title ?? name;
+}
+
+/** Whether the method's completions should hold a <think> block (its evaluation template). */
+export function methodThinks(name: string): boolean {
+  return known(name)?.thinks ?? registryMeta(name)?.template === 'think';
 }
 
 export function methodPaperKey(name: string): string | undefined {

@@ -264,6 +264,17 @@ describe('empty and partial sources', () => {
     expect(avg[0].text).toBe('Average (2/3 datasets)');
   });
 
+  test('thinking methods whose completions never think are reported, not judged', () => {
+    const src = makeFixtureSource({ settings: ['few-shot'], methods: ['zero-shot', 'cls-rl'], datasets: ['EuroSAT'], n: 4 });
+    for (const p of src.preds) p.output = p.extracted;
+    const doc = buildReport(src, 'smoke');
+    expect(doc.sections.find((s) => s.id === 'thinking-consistency')).toBeUndefined();
+    expect(doc.missing).toEqual([
+      'Thinking consistency: none of the 4 Zero-shot completions (few-shot) has a <think> block, so there is nothing to judge.',
+      'Thinking consistency: none of the 12 CLS-RL completions (few-shot) has a <think> block, so there is nothing to judge.',
+    ]);
+  });
+
   test('writes every format, PNG included', async () => {
     const out = tmpDir();
     const res = await writeReport(makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT', 'OxfordPets'], n: 4 }), {
