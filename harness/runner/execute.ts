@@ -7,7 +7,7 @@ import * as path from 'path';
 import type {
   Engine, EvalSet, LoadedModel, MethodPlugin, PromptInput, Question, RunSpec, TemplateUse, TrainHooks, TrainStepRecord,
 } from '../contracts';
-import { applyTemplate } from '../prompts';
+import { applyTemplate, evalTemplateUse } from '../prompts';
 import type { EvalCacheEntry, EvaluationRecord, RunRecord } from '../store';
 import { dataFingerprint, evalQuestions, getDataset, splitFor, trainQuestions, transferSet } from './data';
 import { evaluateSet, limitQuestions, splitName, type EvalCache } from './evaluate';
@@ -68,7 +68,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<RunRec
   let evalTokens = 0;
   try {
     const sets = evalSets.map((set) => {
-      const use: TemplateUse = spec.setting === 'base-to-new' && set.name === 'base' ? 'eval-b2n-base' : 'eval';
+      const use: TemplateUse = evalTemplateUse(spec.setting, set.name);
       const all = evalQuestions(spec, set, splitName(set));
       const questions = limitQuestions(all, spec.config.prompt.evalLimit, spec.config.prompt.evalPromptSeed);
       return { set, use, questions };
