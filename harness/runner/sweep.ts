@@ -124,7 +124,7 @@ function existingStatus(db: string, specs: RunSpec[]): Record<string, RunStatus>
 export interface RunSpecsOptions {
   db: string;
   dataRoot: string;
-  /** An engine instance for in-process runs (created from the first spec's engine when absent). */
+  /** The engine instance of the specs' engine, for in-process runs (created once per engine name when absent). */
   engine?: Engine;
   engineOpt?: Record<string, unknown>;
   customDatasets?: SuiteDef['customDatasets'];
@@ -160,8 +160,11 @@ export async function runSpecs(
       rep.onRunEnd(spec, outcome);
     };
     if (jobs === 1) {
+      // o.engine is the engine of these specs (runSweep plans all specs on one engine)
+      const engines = new Map<string, Engine>(o.engine && specs.length > 0 ? [[specs[0].engine, o.engine]] : []);
       for (const spec of todo) {
-        const engine = o.engine && o.engine.name === spec.engine ? o.engine : await createEngine(spec.engine, o.engineOpt ?? {});
+        let engine = engines.get(spec.engine);
+        if (!engine) engines.set(spec.engine, (engine = await createEngine(spec.engine, o.engineOpt ?? {})));
         const ctx: RunContext = {
           engine,
           dataRoot: o.dataRoot,
