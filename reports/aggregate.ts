@@ -15,12 +15,17 @@ export interface SuiteData {
   methods: string[];
   /** Suite datasets that mirror one of the paper's (synthetic tasks) -> the paper's dataset name. */
   analogs: Record<string, string>;
+  /** The suite definition, when known. */
+  info?: SuiteInfo;
 }
 
 /** What a suite definition adds: its dataset order and which paper dataset each custom one mirrors. */
 export interface SuiteInfo {
   datasets: string[];
   customDatasets?: Array<{ name: string; description?: string; mirrors?: string }>;
+  /** The plan, to say what is missing from a partial DB. */
+  settings?: Array<{ setting: string }>;
+  methods?: string[];
 }
 
 /** Paper dataset a custom dataset mirrors: its `mirrors` field, else "mirroring X" in its description. */
@@ -41,7 +46,7 @@ export function loadSuiteData(source: ResultsSource, suite: string, info?: Suite
   // Suite order first (then anything else seen), and paper datasets moved into the paper's order.
   const datasets = orderDatasets([...(info?.datasets ?? []).filter((d) => seen.has(d)), ...seen]);
   const methods = orderMethods([...runs.map((r) => r.method), ...evals.map((e) => e.method)]);
-  return { suite, runs, evals, datasets, methods, analogs: analogsOf(info) };
+  return { suite, runs, evals, datasets, methods, analogs: analogsOf(info), info };
 }
 
 /** Transfer evaluations: a model tuned on one dataset tested on another (`transfer:<Name>` sets). */

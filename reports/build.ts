@@ -50,9 +50,9 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
   const steps: Array<[string, () => Section | Section[] | undefined]> = [];
   const b2n: B2NTable[] = [];
   const fs: FewShotTable[] = [];
-  for (const k of shotCounts(data, 'base-to-new')) steps.push([`base-to-new ${k}-shot`, () => { const t = buildB2N(data, k); b2n.push(t); noteCells(t, 'Base-to-new', missing); return b2nSection(t); }]);
+  for (const k of shotCounts(data, 'base-to-new')) steps.push([`base-to-new ${k}-shot`, () => { const t = buildB2N(data, k); b2n.push(t); noteCells(t, 'Base-to-new', data, missing); return b2nSection(t); }]);
   for (const k of shotCounts(data, 'few-shot')) {
-    steps.push([`few-shot ${k}-shot`, () => { const t = buildFewShot(data, k); fs.push(t); noteCells(t, 'Few-shot', missing); return fewShotSection(t); }]);
+    steps.push([`few-shot ${k}-shot`, () => { const t = buildFewShot(data, k); fs.push(t); noteCells(t, 'Few-shot', data, missing); return fewShotSection(t); }]);
     steps.push([`transfer ${k}-shot`, () => transferSection(noteTransfer(buildTransfer(data, k), data, missing))]);
   }
   if (b2n.length === 0 && fs.length === 0 && !data.evals.some((e) => e.setting === 'base-to-new' || e.setting === 'few-shot')) missing.push('No evaluations stored yet: every run is unfinished.');
@@ -67,8 +67,8 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
     else if (s) doc.sections.push(s);
     opts.onProgress?.(i + 1, steps.length, what);
   });
-  if (b2n.length === 0 && data.evals.length > 0 && expectsSetting(name, 'base-to-new')) missing.push('No base-to-new evaluations.');
-  if (fs.length === 0 && data.evals.length > 0 && expectsSetting(name, 'few-shot')) missing.push('No few-shot evaluations.');
+  if (b2n.length === 0 && expectsSetting(data, 'base-to-new')) missing.push('No base-to-new evaluations yet (the suite plans them).');
+  if (fs.length === 0 && expectsSetting(data, 'few-shot')) missing.push('No few-shot evaluations yet (the suite plans them).');
   return doc;
 }
 
@@ -81,9 +81,10 @@ function registeredSuite(name: string): SuiteInfo | undefined {
   }
 }
 
-function expectsSetting(suite: string, setting: string): boolean {
-  if (suite.includes('b2n')) return setting === 'base-to-new';
-  if (suite.includes('fewshot')) return setting === 'few-shot';
+function expectsSetting(data: SuiteData, setting: string): boolean {
+  if (data.info?.settings) return data.info.settings.some((s) => s.setting === setting);
+  if (data.suite.includes('b2n')) return setting === 'base-to-new';
+  if (data.suite.includes('fewshot')) return setting === 'few-shot';
   return false;
 }
 
@@ -102,10 +103,19 @@ function noteRunStatus(data: SuiteData, missing: string[]): void {
   }
 }
 
-function noteCells(t: { datasets: string[]; methods: string[]; cells: Record<string, Record<string, unknown>> }, label: string, missing: string[]): void {
-  for (const m of t.methods) {
-    const absent = t.datasets.filter((d) => t.cells[m]?.[d] === undefined);
-    if (absent.length > 0) missing.push(`${label}: ${methodTitle(m)} has no result for ${absent.join(', ')}.`);
+/** Cells a table lacks: against the suite's planned datasets and methods when known. */
+function noteCells(
+  t: { datasets: string[]; methods: string[]; cells: Record<string, Record<string, unknown>> },
+  label: string,
+  data: SuiteData,
+  missing: string[],
+): void {
+  const datasets = [...t.datasets, ...(data.info?.datasets ?? []).filter((d) => !t.datasets.includes(d))];
+  const methods = [...t.methods, ...(data.info?.methods ?? []).filter((m) => !t.methods.includes(m))];
+  for (const m of methods) {
+    const absent = datasets.filter((d) => t.cells[m]?.[d] === undefined);
+    if (absent.length === datasets.length) missing.push(`${label}: no ${methodTitle(m)} results yet.`);
+    else if (absent.length > 0) missing.push(`${label}: ${methodTitle(m)} has no result for ${absent.join(', ')}.`);
   }
   if (label === 'Base-to-new') {
     for (const m of t.methods) for (const d of t.datasets) {

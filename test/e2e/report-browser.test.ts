@@ -43,17 +43,17 @@ describe('HTML report in headless Chromium', () => {
 
   test('fixture report: tables, charts, no console errors, screenshot', async () => {
     const source = makeFixtureSource({ n: 12 });
-    const doc = buildReport(source, 'smoke');
+    const doc = buildReport(source, 'fixture');
     const tableIds = doc.sections.flatMap((s) => s.tables.map((t) => t.id));
     const chartIds = doc.sections.flatMap((s) => s.charts.map((c) => c.id));
     expect(tableIds.length).toBeGreaterThan(8);
     expect(chartIds.length).toBeGreaterThan(5);
     const out = path.join(work, 'report');
-    await writeReport(source, { suite: 'smoke', outDir: out, formats: ['html'] });
+    await writeReport(source, { suite: 'fixture', outDir: out, formats: ['html'] });
 
     const { context, errors, page } = await openReport(path.join(out, 'report.html'), work);
     try {
-      expect(await page.title()).toBe('clsrl report: smoke');
+      expect(await page.title()).toBe('clsrl report: fixture');
       const shownTables = await page.$$eval('table.report-table', (ts) => ts.map((t) => ({ id: t.getAttribute('data-table'), rows: t.querySelectorAll('tbody tr').length })));
       expect(shownTables.map((t) => t.id)).toEqual(tableIds);
       for (const t of shownTables) expect(t.rows).toBeGreaterThan(0);

@@ -72,7 +72,7 @@ describe('display order', () => {
 });
 
 describe('aggregation on the fixture', () => {
-  const data = loadSuiteData(makeFixtureSource(), 'smoke');
+  const data = loadSuiteData(makeFixtureSource(), 'fixture');
 
   test('base-to-new cells are seed means; H is the HM of those means', () => {
     const t = buildB2N(data, 4);
@@ -140,7 +140,7 @@ describe('rendering', () => {
   });
 
   test('report sections hold the paper tables with best marks', () => {
-    const doc = buildReport(makeFixtureSource(), 'smoke');
+    const doc = buildReport(makeFixtureSource(), 'fixture');
     const ids = doc.sections.flatMap((s) => s.tables.map((t) => t.id));
     for (const id of ['base-to-new-4shot', 'base-to-new-4shot-h', 'few-shot-4shot', 'transfer-cls-rl-4shot-abs', 'transfer-cls-rl-4shot-gain', 'seeds', 'efficiency', 'training-summary', 'thinking-consistency']) {
       expect(ids).toContain(id);
@@ -152,7 +152,7 @@ describe('rendering', () => {
     expect(fs4.rows[0][1].text).toBe('60.00¹');
     expect(fs4.rows[1][1].text).toBe('70.00');
     expect(fs4.notes.join(' ')).toMatch(/¹ single seed/);
-    const oneSeed = buildReport(makeFixtureSource({ settings: ['few-shot'], seeds: [1] }), 'smoke');
+    const oneSeed = buildReport(makeFixtureSource({ settings: ['few-shot'], seeds: [1] }), 'fixture');
     expect(oneSeed.sections[0].tables[0].notes.join(' ')).toMatch(/single run \(one seed\)/);
     expect(doc.missing).toEqual([]);
   });
@@ -228,7 +228,7 @@ describe('thinking consistency', () => {
   });
 
   test('share of inconsistent completions on the fixture (every third one)', () => {
-    const doc = buildReport(makeFixtureSource({ settings: ['few-shot'], n: 12 }), 'smoke');
+    const doc = buildReport(makeFixtureSource({ settings: ['few-shot'], n: 12 }), 'fixture');
     const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id === 'thinking-consistency')!;
     const cls = t.rows.find((r) => r[1].text === 'CLS-RL')!;
     expect(cls[5].value).toBeCloseTo((100 * 4) / 12, 10);
@@ -246,7 +246,7 @@ describe('empty and partial sources', () => {
 
   test('an unknown suite names the suites present', () => {
     const doc = buildReport(makeFixtureSource(), 'nope');
-    expect(doc.missing[0]).toMatch(/suites present: smoke/);
+    expect(doc.missing[0]).toMatch(/suites present: fixture/);
   });
 
   test('a partial source lists failed runs and missing cells', () => {
@@ -256,7 +256,7 @@ describe('empty and partial sources', () => {
     victim.error = 'engine crashed\nstack';
     const dropped = src.evalRows.filter((e) => e.method === 'cls-rl' && e.dataset === 'EuroSAT');
     src.evalRows.splice(0, src.evalRows.length, ...src.evalRows.filter((e) => !dropped.includes(e)));
-    const doc = buildReport(src, 'smoke');
+    const doc = buildReport(src, 'fixture');
     expect(doc.missing.join('\n')).toMatch(/1 of \d+ runs are not done/);
     expect(doc.missing.join('\n')).toMatch(/failed: EuroSAT base-to-new CLS-RL seed \d .*engine crashed$/m);
     expect(doc.missing.join('\n')).toMatch(/CLS-RL has no result for EuroSAT/);
@@ -264,10 +264,22 @@ describe('empty and partial sources', () => {
     expect(avg[0].text).toBe('Average (2/3 datasets)');
   });
 
+  test('a partial sweep is measured against the suite plan', () => {
+    const src = makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT'], n: 4 });
+    const doc = buildReport(src, 'fixture', {
+      suiteInfo: { datasets: ['EuroSAT', 'OxfordPets'], methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl', 'my-method'], settings: [{ setting: 'base-to-new' }, { setting: 'few-shot' }] },
+    });
+    expect(doc.missing).toEqual(expect.arrayContaining([
+      'Few-shot: SFT has no result for OxfordPets.',
+      'Few-shot: no my-method results yet.',
+      'No base-to-new evaluations yet (the suite plans them).',
+    ]));
+  });
+
   test('thinking methods whose completions never think are reported, not judged', () => {
     const src = makeFixtureSource({ settings: ['few-shot'], methods: ['zero-shot', 'cls-rl'], datasets: ['EuroSAT'], n: 4 });
     for (const p of src.preds) p.output = p.extracted;
-    const doc = buildReport(src, 'smoke');
+    const doc = buildReport(src, 'fixture');
     expect(doc.sections.find((s) => s.id === 'thinking-consistency')).toBeUndefined();
     expect(doc.missing).toEqual([
       'Thinking consistency: none of the 4 Zero-shot completions (few-shot) has a <think> block, so there is nothing to judge.',
@@ -314,8 +326,8 @@ describe('against the SQLite store', () => {
     const dir = tmpDir();
     const store = toStore(mem, path.join(dir, 'r.sqlite'));
     try {
-      const fromDb = buildReport(store, 'smoke');
-      const fromMem = buildReport(mem, 'smoke');
+      const fromDb = buildReport(store, 'fixture');
+      const fromMem = buildReport(mem, 'fixture');
       expect(fromDb.missing).toEqual([]);
       expect(fromDb.sections.map((s) => s.tables)).toEqual(fromMem.sections.map((s) => s.tables));
       expect(fromDb.sections.flatMap((s) => s.charts.map((c) => c.id))).toEqual(fromMem.sections.flatMap((s) => s.charts.map((c) => c.id)));
