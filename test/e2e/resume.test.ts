@@ -60,7 +60,7 @@ test('SIGKILL at random moments, restart: every run stored exactly once, same re
   let kills = 0;
   for (let attempt = 0; attempt < 4; attempt++) {
     const jobs = attempt === 2 ? ['--jobs', '2'] : [];
-    const afterRuns = attempt === 0 ? 0 : Math.floor(rand() * 20);
+    const afterRuns = attempt === 0 ? 0 : 1 + Math.floor(rand() * 8);
     const extraMs = attempt === 0 ? 1500 + Math.floor(rand() * 1500) : Math.floor(rand() * 40);
     if (await killDuring([...base, ...jobs], afterRuns, extraMs)) kills++;
   }
