@@ -1,12 +1,14 @@
 // Zero-shot evaluation of a tiny checkpoint on the synthetic tasks' test sets, for the pretraining
-// script and the model card: the paper's few-shot test prompt (question prefix, all-class candidate
-// list, think eval template), greedy decoding, the paper's lenient match (harness/scoring).
+// script and the model card: exactly the questions a zero-shot few-shot run sees (harness prompts, code
+// candidate rule, eval prompt seed 100, the runner's seeded eval limit), think eval template, greedy.
 
 import type { Engine, LoadedModel, PromptInput } from '../harness/contracts';
 import { loadDataset, registerDataset } from '../harness/data';
+import { buildQuestions, promptFor } from '../harness/prompts';
+import { limitQuestions } from '../harness/runner/evaluate';
+import { DEFAULT_PROMPT } from '../harness/runner/plan';
 import { evalMatch, extractAnswer, formatReward } from '../harness/scoring';
-import { rngFrom } from '../suites/synthetic/prng';
-import { datasetDefs, taskByName } from '../suites/synthetic/world';
+import { datasetDefs } from '../suites/synthetic/world';
 
 export interface TaskAccuracy {
   task: string;
@@ -21,18 +23,7 @@ export interface TaskAccuracy {
   formatted: number;
 }
 
-const THINK_EVAL = ' First output the thinking process in <think> </think> and final answer in <answer> </answer> tags.';
-
-/**
- * The task prompt in the paper's code format: `<prefix>\n Please choose one from list [ a, b].` + the
- * think eval template. Our tasks have < 75 classes, so the code's rule lists every class (shuffled).
- */
-export function taskPrompt(prefix: string, classnames: readonly string[], seedKey: string): string {
-  const list = rngFrom(seedKey).shuffled(classnames);
-  return `${prefix}\n Please choose one from list [ ${list.join(', ')}].${THINK_EVAL}`;
-}
-
-/** Accuracy per task on up to `limit` test images per task (evenly spread over the test list). */
+/** Accuracy per task on up to `limit` test questions per task (the runner's seeded subset). */
 export async function zeroShotAccuracy(
   engine: Engine,
   model: LoadedModel,
@@ -44,9 +35,10 @@ export async function zeroShotAccuracy(
   for (const def of datasetDefs(tasks)) {
     registerDataset(def);
     const ds = await loadDataset(def.name, { dataRoot });
-    const stride = Math.max(1, Math.floor(ds.test.length / Math.max(1, opts.limit)));
-    const items = ds.test.filter((_, i) => i % stride === 0).slice(0, opts.limit || ds.test.length);
-    const prompts: PromptInput[] = items.map((ex, i) => ({ id: `${def.name}/test/${i}`, image: ex.absPath, text: taskPrompt(taskByName(def.name).questionPrefix, ds.classnames, `eval|${def.name}|${i}`) }));
+    const seed = DEFAULT_PROMPT.evalPromptSeed;
+    const all = buildQuestions(ds.test, ds.classnames, { dataset: def.name, setName: 'test', rule: DEFAULT_PROMPT.candidateRule, setting: 'few-shot', seed });
+    const items = limitQuestions(all, opts.limit, seed);
+    const prompts: PromptInput[] = items.map((q) => promptFor(q, 'think', 'eval'));
     let correct = 0;
     let formatted = 0;
     const B = opts.batch ?? 32;

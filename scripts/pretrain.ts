@@ -19,17 +19,18 @@ import { zeroShotAccuracy } from './pretrain-eval';
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
   .option('seed', { type: 'number', default: 1, describe: 'seed of the initialisation and the corpus stream' })
-  .option('steps', { type: 'number', default: 1000, describe: 'optimizer updates' })
+  .option('steps', { type: 'number', default: 700, describe: 'optimizer updates' })
   .option('batch', { type: 'number', default: 32, describe: 'examples per update' })
-  .option('lr', { type: 'number', default: 2.5e-3, describe: 'peak learning rate (cosine after warmup)' })
-  .option('warmup', { type: 'number', default: 50, describe: 'linear warmup steps' })
+  .option('lr', { type: 'number', default: 3e-3, describe: 'peak learning rate (cosine after warmup)' })
+  .option('warmup', { type: 'number', default: 40, describe: 'linear warmup steps' })
   .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
   .option('out', { type: 'string', default: 'models/tiny-base', describe: 'checkpoint folder to write' })
   .option('cache', { type: 'string', default: '.cache', describe: 'cache folder for the synthetic world' })
   .option('work', { type: 'string', default: '.cache/pretrain', describe: 'folder for intermediate checkpoints and the log' })
-  .option('save-every', { type: 'number', default: 200, describe: 'intermediate checkpoint every N steps (0 = never)' })
+  .option('save-every', { type: 'number', default: 100, describe: 'intermediate checkpoint every N steps (0 = never)' })
   .option('eval-limit', { type: 'number', default: 60, describe: 'test images per task for the zero-shot table' })
   .option('config', { type: 'string', describe: 'JSON overrides of the tiny model config (default: the engine default)' })
+  .option('eval-only', { type: 'string', describe: 'only evaluate this checkpoint folder zero-shot (updates its pretrain.json and card when present)' })
   .strict()
   .help()
   .parseSync();
@@ -38,7 +39,29 @@ function log(msg: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
+/** Re-measures zero-shot accuracy of a checkpoint; refreshes its record and model card if it has them. */
+async function evalOnly(dir: string): Promise<void> {
+  const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world: DEFAULT_WORLD });
+  const engine = await createTinyEngine({ checkpoint: dir, threads: argv.threads });
+  const model = await engine.load(engine.baseModel());
+  const t0 = Date.now();
+  const acc = await zeroShotAccuracy(engine, model, dataRoot, TASK_NAMES, { limit: argv['eval-limit'], maxTokens: SYNTH_MAX_TOKENS });
+  const mean = acc.reduce((s, a) => s + a.accuracy, 0) / acc.length;
+  for (const a of acc) log(`${a.task.padEnd(14)} ${a.accuracy.toFixed(1)}% (chance ${a.chance.toFixed(1)}%, n ${a.n}, formatted ${a.formatted.toFixed(0)}%)`);
+  log(`mean zero-shot accuracy ${mean.toFixed(1)}%`);
+  const recFile = path.join(dir, 'pretrain.json');
+  if (fs.existsSync(recFile)) {
+    const rec = JSON.parse(fs.readFileSync(recFile, 'utf8')) as PretrainRecord;
+    Object.assign(rec, { zeroShot: acc, meanZeroShot: mean, evalMinutes: (Date.now() - t0) / 60000 });
+    fs.writeFileSync(recFile, JSON.stringify(rec, null, 1));
+    writeModelCard(path.join(dir, 'MODEL_CARD.md'), rec);
+    log(`updated ${recFile} and MODEL_CARD.md`);
+  }
+  await engine.close();
+}
+
 async function main(): Promise<void> {
+  if (argv['eval-only'] !== undefined) return evalOnly(path.resolve(argv['eval-only']));
   const t0 = Date.now();
   log(`materialising the synthetic world (${WORLD_VERSION}) with pretraining images into ${argv.cache}`);
   const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world: DEFAULT_WORLD, pretrain: true });
