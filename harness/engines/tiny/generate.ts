@@ -87,20 +87,23 @@ async function generateGroup(
     const S = P + T;
     const patches = new Float32Array(B * P * PD);
     const tokens = new BigInt64Array(B * T).fill(BigInt(SPECIALS.pad));
+    const last = new BigInt64Array(B);
     mb.idx.forEach((pi, b) => {
       patches.set(prompts[pi].patches, b * P * PD);
       prompts[pi].prompt.forEach((t, k) => (tokens[b * T + k] = BigInt(t)));
+      last[b] = BigInt(b * T + prompts[pi].prompt.length - 1);
     });
     const sess = await rt.session(`prefill:${B}x${T}`, () => buildPrefillGraph(cfg, B, T));
     const res = await sess.run({
       ...paramFeeds(lay, params),
       patches: new ort.Tensor('float32', patches, [B, P, PD]),
       tokens: new ort.Tensor('int64', tokens, [B, T]),
+      last: new ort.Tensor('int64', last, [B]),
     });
     const logits = res.logits.data as Float32Array;
     mb.idx.forEach((pi, b) => {
       const len = prompts[pi].prompt.length;
-      firstLogits[pi] = logits.slice((b * T + len - 1) * V, (b * T + len) * V);
+      firstLogits[pi] = logits.slice(b * V, (b + 1) * V);
       const filled = P + len;
       for (let l = 0; l < cfg.nLayers; l++) {
         const kT = res[`kT${l}`].data as Float32Array; // (B, H, Dh, S)

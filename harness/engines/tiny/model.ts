@@ -92,14 +92,15 @@ export function causalMask(g: Graph, S: number): Value {
 }
 
 interface Forward {
-  /** Logits at the text positions, (B*T, V). */
+  /** Logits at the text positions, (B*T, V), or at the `rows` asked for. */
   logits: Value;
   kT: Value[];
   v: Value[];
 }
 
-/** Full-sequence forward: right-padded text after the image tokens, positions 0..S-1. */
-function forward(p: Params, cfg: TinyConfig, patches: Value, tokens: Value, d: Dims): Forward {
+/** Full-sequence forward: right-padded text after the image tokens, positions 0..S-1; `rows` picks
+ * which flattened text positions get logits (default all). */
+function forward(p: Params, cfg: TinyConfig, patches: Value, tokens: Value, d: Dims, rows?: Value): Forward {
   const g = patches.g;
   const [B, T] = tokens.shape;
   const S = d.P + T;
@@ -115,8 +116,9 @@ function forward(p: Params, cfg: TinyConfig, patches: Value, tokens: Value, d: D
     kT.push(out.kT);
     v.push(out.v);
   }
-  const h = reshape(slice(ln(p, 'lnf', x, cfg.lnEps), 1, d.P, S), [B * T, d.C]); // (B*T, C)
-  return { logits: gemm(h, get(p, 'tok_emb'), false, true), kT, v }; // tied head: (B*T, V)
+  let h = reshape(slice(ln(p, 'lnf', x, cfg.lnEps), 1, d.P, S), [B * T, d.C]); // (B*T, C)
+  if (rows) h = gather(h, rows); // (R, C): only the positions asked for
+  return { logits: gemm(h, get(p, 'tok_emb'), false, true), kT, v }; // tied head: (B*T or R, V)
 }
 
 /** log pi(target) at every text position, (B, T). */
@@ -127,14 +129,18 @@ export function targetLogprobs(logits: Value, targets: Value, V: number): Value 
   return reshape(reduceSum(mul(lp, oh), [1]), [B, T]);
 }
 
-/** Prefill graph: logits (B*T, V) and per layer kT_i (B, H, Dh, S), v_i (B, H, S, Dh). */
+/**
+ * Prefill graph. Inputs: parameters, patches (B, P, PD), tokens (B, T), last (B) = b*T + index of each
+ * row's last prompt token. Outputs: logits (B, V) at `last`, per layer kT_i (B, H, Dh, S), v_i (B, H, S, Dh).
+ */
 export function buildPrefillGraph(cfg: TinyConfig, B: number, T: number): Graph {
   const d = dims(cfg);
   const g = new Graph('float32', `prefill_${B}x${T}`);
   const p = paramInputs(g, layout(cfg));
   const patches = g.input('patches', [B, d.P, d.PD]);
   const tokens = g.input('tokens', [B, T], 'int64');
-  const f = forward(p, cfg, patches, tokens, d);
+  const last = g.input('last', [B], 'int64');
+  const f = forward(p, cfg, patches, tokens, d, last);
   g.output(f.logits, 'logits');
   f.kT.forEach((k, i) => g.output(k, `kT${i}`));
   f.v.forEach((v, i) => g.output(v, `v${i}`));
