@@ -179,6 +179,18 @@ describe('the paper beside ours', () => {
     expect(avg[3].value).toBeCloseTo((70 + 75 + 80) / 3, 10);
   });
 
+  test('paper-b2n: Base/New/H beside the paper; Average H from re-averaged paper Base and New', () => {
+    const doc = buildReport(makeFixtureSource({ suite: 'paper-b2n', settings: ['base-to-new'] }), 'paper-b2n');
+    const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id === 'paper-base-to-new-4shot')!;
+    const pets = t.rows.find((r) => r[0].text === 'OxfordPets' && r[1].text === 'CLS-RL')!;
+    expect(pets.map((c) => c.value)).toEqual([undefined, undefined, 83.28, 70, 70 - 83.28, 94.49, 65, 65 - 94.49, 88.53, expect.any(Number), expect.any(Number)]);
+    const avg = t.rows.find((r) => r[0].text === 'Average (3 datasets)' && r[1].text === 'CLS-RL')!;
+    const pb = (83.28 + 58.09 + 77.42) / 3;
+    const pn = (94.49 + 69.33 + 67.82) / 3;
+    expect(avg[8].value).toBeCloseTo(harmonicMean(pb, pn), 10);
+    expect(avg[9].value).toBeCloseTo(harmonicMean(75, 70), 10);
+  });
+
   test('replica suites show who wins per dataset, paper vs ours', () => {
     const doc = buildReport(makeFixtureSource({ suite: 'replica-fewshot', settings: ['few-shot'] }), 'replica-fewshot');
     const t = doc.sections.flatMap((s) => s.tables).find((x) => x.id.startsWith('pattern-winners'))!;
@@ -320,6 +332,17 @@ describe('against the SQLite store', () => {
     }
     return store;
   }
+
+  test('several suites without --suite: one folder each', async () => {
+    const a = makeFixtureSource({ suite: 'suite-a', settings: ['few-shot'], datasets: ['EuroSAT'], n: 4 });
+    const b = makeFixtureSource({ suite: 'suite-b', settings: ['few-shot'], datasets: ['OxfordPets'], n: 4 });
+    const both = new MemorySource([...a.runRows, ...b.runRows], [...a.evalRows, ...b.evalRows], { ...a.steps, ...b.steps }, [...a.preds, ...b.preds]);
+    const out = tmpDir();
+    const res = await writeReport(both, { outDir: out, formats: ['md'] });
+    expect(res.files.map((f) => path.relative(out, f)).filter((f) => f.endsWith('.md')).sort()).toEqual(['suite-a/report.md', 'suite-b/report.md']);
+    expect(fs.readFileSync(path.join(out, 'suite-b', 'report.md'), 'utf8')).toMatch(/OxfordPets/);
+    expect(fs.readFileSync(path.join(out, 'suite-b', 'report.md'), 'utf8')).not.toMatch(/EuroSAT/);
+  });
 
   test('a report read from SQLite equals the one read from memory', () => {
     const mem = makeFixtureSource({ n: 20 });
