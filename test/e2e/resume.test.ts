@@ -57,12 +57,15 @@ test('SIGKILL at random moments, restart: every run stored exactly once, same re
   const rand = lcg(seed);
   const db = path.join(dir, 'killed.sqlite');
   const base = ['sweep', '--suite', suiteFile, '--data-root', root, '--db', db];
+  // one kill during start-up (before or while the DB is created), then kills after 1..6 finished runs
+  await killDuring(base, 0, Math.floor(rand() * 400));
   let kills = 0;
-  for (let attempt = 0; attempt < 4; attempt++) {
-    const jobs = attempt === 2 ? ['--jobs', '2'] : [];
-    const afterRuns = attempt === 0 ? 0 : 1 + Math.floor(rand() * 8);
-    const extraMs = attempt === 0 ? 1500 + Math.floor(rand() * 1500) : Math.floor(rand() * 40);
-    if (await killDuring([...base, ...jobs], afterRuns, extraMs)) kills++;
+  let remaining = 24;
+  for (let attempt = 0; attempt < 3 && remaining > 1; attempt++) {
+    const jobs = attempt === 1 ? ['--jobs', '2'] : [];
+    const afterRuns = 1 + Math.floor(rand() * Math.min(6, remaining - 1));
+    if (await killDuring([...base, ...jobs], afterRuns, Math.floor(rand() * 40))) kills++;
+    remaining -= afterRuns;
   }
   expect(kills).toBeGreaterThan(0);
 
