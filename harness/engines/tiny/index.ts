@@ -15,7 +15,7 @@ import { generateAll, type GenPrompt } from './generate';
 import { AdamW } from './optimizer';
 import { initParams, layout } from './params';
 import { Runtime } from './runtime';
-import { tokenizer } from './tokenizer';
+import { tokenizer, VOCAB_SIZE } from './tokenizer';
 
 export { DEFAULT_CONFIG, type TinyConfig } from './config';
 export { tokenizer, SPECIALS, VOCAB_SIZE } from './tokenizer';
@@ -179,6 +179,11 @@ export class TinyEngine implements Engine {
     return Promise.all(
       seqs.map(async (s, k) => {
         if (s.tokens.length === 0) throw new ClsrlError('ENGINE', `sequence ${k} is empty`, { hint: 'every sequence needs at least one token (SFT targets end with the end token)' });
+        for (const t of s.tokens) {
+          if (!(Number.isInteger(t) && t >= 0 && t < VOCAB_SIZE)) {
+            throw new ClsrlError('ENGINE', `sequence ${k} has token ${t}, outside the tiny vocabulary 0..${VOCAB_SIZE - 1}`, { hint: 'use tokens from generate() or encodeTarget()' });
+          }
+        }
         if (weights && weights[k].length !== s.tokens.length) {
           throw new ClsrlError('ENGINE', `sequence ${k} has ${s.tokens.length} tokens but ${weights[k].length} weights`, { hint: 'one weight per token' });
         }
