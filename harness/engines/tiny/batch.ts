@@ -148,7 +148,6 @@ export async function runRows(rt: Runtime, cfg: TinyConfig, params: Float32Array
       });
     });
     const key = `${grad ? 'train' : 'score'}:${G}x${N}x${Tp}x${Tc}`;
-    const sess = await rt.session(key, () => buildGroupGraph(cfg, G, N, Tp, Tc, grad !== null));
     const feeds: Record<string, ort.Tensor> = {
       ...paramFeeds(lay, params),
       patches: new ort.Tensor('float32', patches, [G, P, PD]),
@@ -159,7 +158,7 @@ export async function runRows(rt: Runtime, cfg: TinyConfig, params: Float32Array
       ctgt: new ort.Tensor('int64', ctgt, [G, N, Tc]),
     };
     if (grad) feeds.cw = new ort.Tensor('float32', cw, [G, N, Tc]);
-    const out = await sess.run(feeds);
+    const out = await rt.run(key, () => buildGroupGraph(cfg, G, N, Tp, Tc, grad !== null), feeds);
     const lp = out.logp.data as Float32Array;
     idx.forEach((gi, b) =>
       groups[gi].rows.forEach((ri, n) => {

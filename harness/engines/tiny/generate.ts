@@ -93,8 +93,7 @@ async function generateGroup(
       prompts[pi].prompt.forEach((t, k) => (tokens[b * T + k] = BigInt(t)));
       last[b] = BigInt(b * T + prompts[pi].prompt.length - 1);
     });
-    const sess = await rt.session(`prefill:${B}x${T}`, () => buildPrefillGraph(cfg, B, T));
-    const res = await sess.run({
+    const res = await rt.run(`prefill:${B}x${T}`, () => buildPrefillGraph(cfg, B, T), {
       ...paramFeeds(lay, params),
       patches: new ort.Tensor('float32', patches, [B, P, PD]),
       tokens: new ort.Tensor('int64', tokens, [B, T]),
@@ -147,7 +146,6 @@ async function generateGroup(
       tok[r] = BigInt(row.finish ? SPECIALS.pad : row.tokens[row.tokens.length - 1]);
       pos[r] = BigInt(row.finish ? 0 : row.slot);
     });
-    const sess = await rt.session(`decode:${Rb}x${L}`, () => buildDecodeGraph(cfg, Rb, L));
     const feeds: Record<string, ort.Tensor> = {
       ...feedsBase,
       token: new ort.Tensor('int64', tok, [Rb, 1]),
@@ -158,7 +156,7 @@ async function generateGroup(
       feeds[`cacheK${l}`] = new ort.Tensor('float32', cacheK[l], [Rb, H, Dh, L]);
       feeds[`cacheV${l}`] = new ort.Tensor('float32', cacheV[l], [Rb, H, L, Dh]);
     }
-    const res = await sess.run(feeds);
+    const res = await rt.run(`decode:${Rb}x${L}`, () => buildDecodeGraph(cfg, Rb, L), feeds);
     const logits = res.logits.data as Float32Array;
     rows.forEach((row, r) => {
       if (row.finish) return;

@@ -20,9 +20,24 @@ export interface RuntimeOptions {
   maxArenaSessions?: number;
 }
 
+interface Entry {
+  session: Promise<Session>;
+  /** Runs in flight. */
+  busy: number;
+  evicted: boolean;
+}
+
 class Lru {
-  readonly map = new Map<string, Promise<Session>>();
+  readonly map = new Map<string, Entry>();
   constructor(readonly max: number) {}
+}
+
+async function release(e: Entry): Promise<void> {
+  try {
+    await (await e.session).release();
+  } catch {
+    // a session that failed to build has nothing to release
+  }
 }
 
 export class Runtime {
@@ -36,17 +51,31 @@ export class Runtime {
     this.hot = new Lru(opts.maxArenaSessions ?? 2);
   }
 
-  /** The session for `key` (`kind:shape`), building its graph with `build` on a miss. */
-  async session(key: string, build: () => Graph): Promise<Session> {
+  /**
+   * Runs the session for `key` (`kind:shape`), building its graph with `build` on a miss. A session
+   * evicted from the LRU while a run is in flight is released when that run ends.
+   */
+  async run(key: string, build: () => Graph, feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.ReturnType> {
+    const entry = this.entry(key, build);
+    entry.busy++;
+    try {
+      return await (await entry.session).run(feeds);
+    } finally {
+      entry.busy--;
+      if (entry.evicted && entry.busy === 0) void release(entry);
+    }
+  }
+
+  private entry(key: string, build: () => Graph): Entry {
     const arena = key.startsWith('train:');
     const lru = arena ? this.hot : this.cold;
-    let hit = lru.map.get(key);
+    const hit = lru.map.get(key);
     if (hit) {
       lru.map.delete(key);
       lru.map.set(key, hit);
       return hit;
     }
-    hit = ort.InferenceSession.create(build().toModel(), {
+    const session = ort.InferenceSession.create(build().toModel(), {
       intraOpNumThreads: this.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -54,14 +83,16 @@ export class Runtime {
       logSeverityLevel: 3,
       enableCpuMemArena: arena,
     });
-    lru.map.set(key, hit);
-    hit.catch(() => lru.map.delete(key));
+    const entry: Entry = { session, busy: 0, evicted: false };
+    lru.map.set(key, entry);
+    session.catch(() => lru.map.delete(key));
     while (lru.map.size > lru.max) {
-      const [oldKey, old] = lru.map.entries().next().value as [string, Promise<Session>];
+      const [oldKey, old] = lru.map.entries().next().value as [string, Entry];
       lru.map.delete(oldKey);
-      old.then((s) => s.release()).catch(() => undefined);
+      old.evicted = true;
+      if (old.busy === 0) void release(old);
     }
-    return hit;
+    return entry;
   }
 
   /** Keys of the cached sessions (kind:shape). */
@@ -73,6 +104,7 @@ export class Runtime {
     const all = [...this.hot.map.values(), ...this.cold.map.values()];
     this.hot.map.clear();
     this.cold.map.clear();
-    await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
+    for (const e of all) e.evicted = true;
+    await Promise.all(all.filter((e) => e.busy === 0).map(release));
   }
 }
