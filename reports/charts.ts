@@ -6,7 +6,7 @@ import type { TopLevelSpec } from 'vega-lite';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 const FONT = { font: 'Helvetica, Arial, sans-serif' };
-const CONFIG = { view: { stroke: null }, axis: { labelFont: FONT.font, titleFont: FONT.font }, legend: { labelFont: FONT.font, titleFont: FONT.font }, title: FONT };
+const CONFIG = { view: { stroke: null }, axis: { labelFont: FONT.font, titleFont: FONT.font }, legend: { labelFont: FONT.font, titleFont: FONT.font, labelLimit: 240 }, title: FONT };
 
 export interface BarDatum {
   dataset: string;
@@ -21,7 +21,7 @@ export function groupedBars(title: string, data: BarDatum[], datasets: string[],
     title,
     data: { values: data },
     mark: { type: 'bar' },
-    width: { step: Math.max(8, Math.min(18, Math.floor(72 / Math.max(1, methods.length)))) },
+    width: { step: Math.max(6, Math.min(18, Math.floor(60 / Math.max(1, methods.length)))) },
     height: 220,
     encoding: {
       x: { field: 'dataset', type: 'nominal', sort: datasets, title: null, axis: { labelAngle: -30, labelLimit: 200 } },

@@ -6,7 +6,7 @@ import type { ResultsSource, TrainStepRecord } from '../harness/contracts';
 import type { SuiteData } from './aggregate';
 import { curves, type CurveDatum } from './charts';
 import { fileSafe, numCell, textCell, type Cell, type Chart, type Section } from './document';
-import { isZeroShot, methodTitle } from './names';
+import { datasetTitle, isZeroShot, methodTitle } from './names';
 import { fmt, mean } from './stats';
 
 const MAX_POINTS = 200;
@@ -73,7 +73,7 @@ export function curvesSection(source: ResultsSource, data: SuiteData, missing: s
     if (points.length === 0) continue;
     const ordered = [...[...metrics].filter((m) => !FIXED_METRICS.includes(m)).sort(), ...FIXED_METRICS.filter((m) => metrics.has(m))];
     const methods = data.methods.map(methodTitle).filter((m) => points.some((p) => p.method === m));
-    charts.push({ id: `curves-${fileSafe(setting)}-${fileSafe(dataset)}`, title: `${dataset} (${setting})`, spec: curves(`Training curves: ${dataset} (${setting})`, points, ordered, methods) });
+    charts.push({ id: `curves-${fileSafe(setting)}-${fileSafe(dataset)}`, title: `${datasetTitle(dataset)} (${setting})`, spec: curves(`Training curves: ${datasetTitle(dataset)} (${setting})`, points, ordered, methods) });
   }
   if (without.length > 0) missing.push(`Training curves: no steps stored for ${without.join('; ')}.`);
   if (charts.length === 0) return undefined;
@@ -94,7 +94,7 @@ function summaryRow(setting: string, dataset: string, method: string, seedRuns: 
   const reward = Object.entries(last).filter(([k]) => k.startsWith('reward/')).reduce((s, [, v]) => s + v, 0);
   const n = (k: string): Cell => numCell(last[k], fmt(last[k], 3));
   return [
-    textCell(setting), textCell(dataset), textCell(methodTitle(method)), numCell(seedRuns.length, String(seedRuns.length)),
+    textCell(setting), textCell(datasetTitle(dataset)), textCell(methodTitle(method)), numCell(seedRuns.length, String(seedRuns.length)),
     numCell(bySteps.size, String(bySteps.size)), numCell(reward, fmt(reward, 3)), n('reward std'), n('completion length'), n('kl'), n('loss'),
   ];
 }

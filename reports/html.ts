@@ -9,7 +9,7 @@ export function escapeHtml(s: string): string {
 
 const CSS = `
 body{font:14px/1.45 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1d2733;margin:0;background:#f6f7f9}
-main{max-width:1180px;margin:0 auto;padding:24px 28px 60px;background:#fff}
+main{max-width:1400px;margin:0 auto;padding:22px 20px 60px;background:#fff}
 h1{font-size:24px;margin:0 0 6px}h2{font-size:19px;margin:34px 0 8px;padding-top:8px;border-top:1px solid #e3e6ea}
 h3{font-size:15px;margin:20px 0 6px}p{margin:6px 0;max-width:900px}
 ul.meta{color:#5a6572;margin:4px 0 12px;padding-left:18px}
@@ -18,7 +18,7 @@ nav{font-size:13px;margin:8px 0 16px}nav a{margin-right:12px;color:#2458a6;text-
 .missing h2{border:0;margin:4px 0;padding:0;font-size:16px}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;margin:6px 0 4px;font-variant-numeric:tabular-nums;font-size:13px}
-th,td{padding:3px 9px;border-bottom:1px solid #e8ebef;text-align:left;white-space:nowrap}
+th,td{padding:3px 7px;border-bottom:1px solid #e8ebef;text-align:left;white-space:nowrap}
 th{background:#f0f2f5;font-weight:600;position:sticky;top:0}
 td.num{text-align:right}td.best{font-weight:700;background:#e7f3e9}
 tr:hover td{background:#f7f9fb}

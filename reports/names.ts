@@ -29,6 +29,11 @@ export function paperDatasetName(name: string): string | undefined {
   return DATASET_ALIASES[name.toLowerCase().replace(/[^a-z0-9]/g, '')];
 }
 
+/** Display name: the paper's short name for a CoOp dataset (DTD, Flowers102), else the name itself. */
+export function datasetTitle(name: string): string {
+  return paperDatasetName(name) ?? name;
+}
+
 /** Paper datasets first in the paper's order, then the rest in the order given (suite order). */
 export function orderDatasets(names: Iterable<string>): string[] {
   const unique = [...new Set(names)];

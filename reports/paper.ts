@@ -7,7 +7,7 @@ import type { B2NTable, FewShotTable, SuiteData } from './aggregate';
 import { buildTransfer } from './aggregate';
 import { fileSafe, numCell, textCell, type Cell, type Chart, type Section, type Table } from './document';
 import { heatmap, paperScatter, type CellDatum, type PaperPoint } from './charts';
-import { methodPaperKey, methodTitle, paperDatasetName, PAPER_DATASETS, PAPER_SUITES } from './names';
+import { datasetTitle, methodPaperKey, methodTitle, paperDatasetName, PAPER_DATASETS, PAPER_SUITES } from './names';
 import { fmt, fmtSigned, harmonicMean, mean } from './stats';
 
 type B2NPaper = Record<string, Record<string, { base: number; new: number; hm: number }>>;
@@ -97,8 +97,8 @@ function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, mi
       const p = d === 'Average' ? paperB2NAverage(m, avg?.covered ?? []) : paperB2N(m)?.[paperDatasetName(d) ?? ''];
       const ours = d === 'Average' ? avg && { base: avg.base, novel: avg.novel, hm: avg.hm } : t.cells[m]?.[d] && { base: t.cells[m][d].base?.mean, novel: t.cells[m][d].novel?.mean, hm: t.cells[m][d].hm };
       if (!p || !ours) continue;
-      rows.push(diffRow([textCell(averageLabel(d, avg?.covered)), textCell(methodTitle(m))], [[p.base, ours.base], [p.new, ours.novel], [p.hm, ours.hm]]));
-      if (ours.hm !== undefined) points.push({ label: `${d} H`, method: methodTitle(m), paper: p.hm, ours: ours.hm });
+      rows.push(diffRow([textCell(averageLabel(datasetTitle(d), avg?.covered)), textCell(methodTitle(m))], [[p.base, ours.base], [p.new, ours.novel], [p.hm, ours.hm]]));
+      if (ours.hm !== undefined) points.push({ label: `${datasetTitle(d)} H`, method: methodTitle(m), paper: p.hm, ours: ours.hm });
     }
     tables.push({
       id: `paper-base-to-new-${t.shots}shot`, title: `Base-to-new ${t.shots}-shot: paper vs ours`,
@@ -114,8 +114,8 @@ function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, mi
       const p = d === 'Average' ? paperFewShotAverage(m, covered ?? []) : paperFewShot(m)?.[paperDatasetName(d) ?? ''];
       const o = d === 'Average' ? t.average[m]?.acc : t.cells[m]?.[d]?.mean;
       if (p === undefined || o === undefined) continue;
-      rows.push(diffRow([textCell(averageLabel(d, covered)), textCell(methodTitle(m))], [[p, o]]));
-      points.push({ label: `${d} few-shot`, method: methodTitle(m), paper: p, ours: o });
+      rows.push(diffRow([textCell(averageLabel(datasetTitle(d), covered)), textCell(methodTitle(m))], [[p, o]]));
+      points.push({ label: `${datasetTitle(d)} few-shot`, method: methodTitle(m), paper: p, ours: o });
     }
     tables.push({ id: `paper-few-shot-${t.shots}shot`, title: `Few-shot ${t.shots}-shot: paper vs ours`, header: ['Dataset', 'Method', 'Paper', 'Ours', 'Δ'], rows, notes: [SOURCE_NOTE, AVERAGE_NOTE] });
     const matrices = buildTransfer(data, t.shots);
@@ -124,8 +124,8 @@ function numbersSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData, mi
     for (const m of matrices) {
       const cells = gainDiffCells(m);
       if (cells.length === 0) continue;
-      const rows = m.trainDatasets.filter((d) => cells.some((c) => c.train === d));
-      const cols = m.testDatasets.filter((d) => cells.some((c) => c.test === d));
+      const rows = m.trainDatasets.map(datasetTitle).filter((d) => cells.some((c) => c.train === d));
+      const cols = m.testDatasets.map(datasetTitle).filter((d) => cells.some((c) => c.test === d));
       charts.push({ id: `paper-transfer-${fileSafe(m.method)}`, title: `${methodTitle(m.method)}: our gain minus the paper's`, spec: heatmap(`${methodTitle(m.method)}: gain over zero-shot, ours − paper (points)`, cells, rows, cols, true) });
     }
   }
@@ -147,7 +147,7 @@ function gainDiffCells(m: ReturnType<typeof buildTransfer>[number]): CellDatum[]
   for (const tr of m.trainDatasets) for (const te of m.testDatasets) {
     const p = pg[paperDatasetName(tr) ?? '']?.[paperDatasetName(te) ?? ''];
     const o = m.gain[tr]?.[te];
-    if (p !== undefined && o !== undefined) out.push({ train: tr, test: te, value: o - p });
+    if (p !== undefined && o !== undefined) out.push({ train: datasetTitle(tr), test: datasetTitle(te), value: o - p });
   }
   return out;
 }
@@ -162,7 +162,7 @@ function transferVsPaper(ms: ReturnType<typeof buildTransfer>): Table | undefine
       const gains = Object.values(m.gain[tr] ?? {});
       const o = gains.length > 0 ? mean(gains) : undefined;
       if (p === undefined) continue;
-      rows.push(diffRow([textCell(tr), textCell(methodTitle(m.method))], [[p, o]]));
+      rows.push(diffRow([textCell(datasetTitle(tr)), textCell(methodTitle(m.method))], [[p, o]]));
     }
   }
   if (rows.length === 0) return undefined;
@@ -224,7 +224,7 @@ function patternSection(b2n: B2NTable[], fs: FewShotTable[], data: SuiteData): S
       const same = pd && ours.length > 0 && paper.length > 0 && !allTied ? ours.some((o) => paper.includes(o)) : undefined;
       if (same !== undefined) { compared++; if (same) agree++; }
       const verdict = allTied ? 'tie (all equal)' : same === undefined ? 'n/a' : same ? 'yes' : 'no';
-      rows.push([textCell(d), textCell(pd && pd !== d ? `${names(paper)} (${pd})` : names(paper)), textCell(allTied ? 'all equal' : names(ours)), textCell(verdict)]);
+      rows.push([textCell(datasetTitle(d)), textCell(pd && pd !== datasetTitle(d) ? `${names(paper)} (${pd})` : names(paper)), textCell(allTied ? 'all equal' : names(ours)), textCell(verdict)]);
     }
     tables.push({
       id: `pattern-winners-${i}`, title: `Best method per dataset, ${mt.label}: paper vs ours`,

@@ -5,7 +5,7 @@
 import type { B2NTable, FewShotTable, TransferMatrix } from './aggregate';
 import { fileSafe, markBest, numCell, textCell, type Cell, type Section, type Table } from './document';
 import { groupedBars, heatmap, type BarDatum, type CellDatum } from './charts';
-import { methodTitle } from './names';
+import { datasetTitle, methodTitle } from './names';
 import { fmt, fmtSigned, mean, type SeedStats } from './stats';
 
 function seedNote(s: SeedStats | undefined): string | undefined {
@@ -53,7 +53,7 @@ export function b2nSection(t: B2NTable): Section {
       }
       const c = t.cells[m]?.[d];
       if (!c) continue;
-      block.push([textCell(d), textCell(methodTitle(m)), statCell(c.base, cov.mark(c.base)), statCell(c.novel, cov.mark(c.novel)), numCell(c.hm, fmt(c.hm) + cov.mark(c.hmSeeds), seedNote(c.hmSeeds))]);
+      block.push([textCell(datasetTitle(d)), textCell(methodTitle(m)), statCell(c.base, cov.mark(c.base)), statCell(c.novel, cov.mark(c.novel)), numCell(c.hm, fmt(c.hm) + cov.mark(c.hmSeeds), seedNote(c.hmSeeds))]);
     }
     markBest(block, [2, 3, 4]);
     rows.push(...block);
@@ -63,7 +63,7 @@ export function b2nSection(t: B2NTable): Section {
   const bars: BarDatum[] = [];
   for (const m of t.methods) for (const d of t.datasets) {
     const h = t.cells[m]?.[d]?.hm;
-    if (h !== undefined) bars.push({ dataset: d, method: methodTitle(m), value: h });
+    if (h !== undefined) bars.push({ dataset: datasetTitle(d), method: methodTitle(m), value: h });
   }
   for (const m of t.methods) if (t.average[m]) bars.push({ dataset: 'Average', method: methodTitle(m), value: (t.average[m] as { hm: number }).hm });
   return {
@@ -71,7 +71,7 @@ export function b2nSection(t: B2NTable): Section {
     title: `Base-to-new (${t.shots}-shot)`,
     paragraphs: [`Tuned on ${t.shots}-shot base-class data, tested on the base and the new classes of each dataset.`],
     tables: [hTable, table],
-    charts: [{ id: `${id}-hm`, title: 'H per dataset and method', spec: groupedBars(`Base-to-new H (${t.shots}-shot)`, bars, [...t.datasets, 'Average'], t.methods.map(methodTitle), 'H (%)') }],
+    charts: [{ id: `${id}-hm`, title: 'H per dataset and method', spec: groupedBars(`Base-to-new H (${t.shots}-shot)`, bars, [...t.datasets.map(datasetTitle), 'Average'], t.methods.map(methodTitle), 'H (%)') }],
   };
 }
 
@@ -83,7 +83,7 @@ function b2nHTable(t: B2NTable): Table {
     numCell(t.average[m]?.hm, fmt(t.average[m]?.hm)),
   ]);
   markBest(rows, rows[0] ? rows[0].map((_, i) => i).slice(1) : []);
-  return { id: `base-to-new-${t.shots}shot-h`, title: `Base-to-new, ${t.shots}-shot: H per dataset (%)`, header: ['Method', ...t.datasets, 'Average'], rows, notes: ['Best per column in bold.'] };
+  return { id: `base-to-new-${t.shots}shot-h`, title: `Base-to-new, ${t.shots}-shot: H per dataset (%)`, header: ['Method', ...t.datasets.map(datasetTitle), 'Average'], rows, notes: ['Best per column in bold.'] };
 }
 
 export function fewShotSection(t: FewShotTable): Section {
@@ -104,14 +104,14 @@ export function fewShotSection(t: FewShotTable): Section {
   const bars: BarDatum[] = [];
   for (const m of t.methods) for (const d of t.datasets) {
     const c = t.cells[m]?.[d];
-    if (c) bars.push({ dataset: d, method: methodTitle(m), value: c.mean });
+    if (c) bars.push({ dataset: datasetTitle(d), method: methodTitle(m), value: c.mean });
   }
   return {
     id,
     title: `Few-shot (${t.shots}-shot)`,
     paragraphs: [`Tuned on ${t.shots} shots per class over all classes, tested on the full test set.`],
-    tables: [{ id, title: `Few-shot, ${t.shots}-shot: accuracy (%)`, header: ['Method', ...t.datasets, 'Average'], rows, notes }],
-    charts: [{ id: `${id}-acc`, title: 'Accuracy per dataset and method', spec: groupedBars(`Few-shot accuracy (${t.shots}-shot)`, bars, t.datasets, t.methods.map(methodTitle), 'accuracy (%)') }],
+    tables: [{ id, title: `Few-shot, ${t.shots}-shot: accuracy (%)`, header: ['Method', ...t.datasets.map(datasetTitle), 'Average'], rows, notes }],
+    charts: [{ id: `${id}-acc`, title: 'Accuracy per dataset and method', spec: groupedBars(`Few-shot accuracy (${t.shots}-shot)`, bars, t.datasets.map(datasetTitle), t.methods.map(methodTitle), 'accuracy (%)') }],
   };
 }
 
@@ -121,9 +121,9 @@ function matrixTable(id: string, title: string, m: TransferMatrix, value: (tr: s
     const present = vals.filter((v): v is number => v !== undefined);
     const avg = present.length > 0 ? mean(present) : undefined;
     const f = signed ? fmtSigned : fmt;
-    return [textCell(tr), ...vals.map((v) => numCell(v, f(v))), numCell(avg, f(avg))];
+    return [textCell(datasetTitle(tr)), ...vals.map((v) => numCell(v, f(v))), numCell(avg, f(avg))];
   });
-  return { id, title, header: ['Tuned on \\ tested on', ...m.testDatasets, 'AVG'], rows, notes: ['AVG = mean over the tested datasets with a value.'] };
+  return { id, title, header: ['Tuned on \\ tested on', ...m.testDatasets.map(datasetTitle), 'AVG'], rows, notes: ['AVG = mean over the tested datasets with a value.'] };
 }
 
 export function transferSection(ms: TransferMatrix[]): Section | undefined {
@@ -141,16 +141,17 @@ export function transferSection(ms: TransferMatrix[]): Section | undefined {
     const absData: CellDatum[] = [];
     const gainData: CellDatum[] = [];
     for (const tr of m.trainDatasets) {
-      const abs = m.testDatasets.flatMap((te) => (m.abs[tr]?.[te] ? [{ train: tr, test: te, value: m.abs[tr][te].mean }] : []));
-      const gain = m.testDatasets.flatMap((te) => (m.gain[tr]?.[te] !== undefined ? [{ train: tr, test: te, value: m.gain[tr][te] }] : []));
+      const abs = m.testDatasets.flatMap((te) => (m.abs[tr]?.[te] ? [{ train: datasetTitle(tr), test: datasetTitle(te), value: m.abs[tr][te].mean }] : []));
+      const gain = m.testDatasets.flatMap((te) => (m.gain[tr]?.[te] !== undefined ? [{ train: datasetTitle(tr), test: datasetTitle(te), value: m.gain[tr][te] }] : []));
       // The paper's heatmaps end with an AVG column (mean over tested datasets).
       for (const [list, out] of [[abs, absData], [gain, gainData]] as const) {
-        if (list.length > 0) out.push(...list, { train: tr, test: 'AVG', value: mean(list.map((x) => x.value)) });
+        if (list.length > 0) out.push(...list, { train: datasetTitle(tr), test: 'AVG', value: mean(list.map((x) => x.value)) });
       }
     }
-    const cols = [...m.testDatasets, 'AVG'];
-    charts.push({ id: `${base}-abs`, title: `${title}: absolute accuracy`, spec: heatmap(`${title}: accuracy (%)`, absData, m.trainDatasets, cols, false) });
-    if (gainData.length > 0) charts.push({ id: `${base}-gain`, title: `${title}: gain over zero-shot`, spec: heatmap(`${title}: gain over zero-shot (points)`, gainData, m.trainDatasets, cols, true) });
+    const cols = [...m.testDatasets.map(datasetTitle), 'AVG'];
+    const rowsOrder = m.trainDatasets.map(datasetTitle);
+    charts.push({ id: `${base}-abs`, title: `${title}: absolute accuracy`, spec: heatmap(`${title}: accuracy (%)`, absData, rowsOrder, cols, false) });
+    if (gainData.length > 0) charts.push({ id: `${base}-gain`, title: `${title}: gain over zero-shot`, spec: heatmap(`${title}: gain over zero-shot (points)`, gainData, rowsOrder, cols, true) });
   }
   return {
     id: 'transfer',
@@ -189,7 +190,7 @@ export function seedLines(b2n: B2NTable[], fs: FewShotTable[]): SeedLine[] {
 export function seedsSection(lines: SeedLine[]): Section | undefined {
   if (lines.length === 0) return undefined;
   const rows = lines.map((l) => [
-    textCell(l.setting), textCell(l.dataset), textCell(methodTitle(l.method)), textCell(l.metric),
+    textCell(l.setting), textCell(datasetTitle(l.dataset)), textCell(methodTitle(l.method)), textCell(l.metric),
     numCell(l.stats.n, String(l.stats.n)),
     numCell(l.stats.mean, fmt(l.stats.mean)),
     l.stats.n > 1 ? numCell(l.stats.std, fmt(l.stats.std)) : textCell('single seed'),
