@@ -97,6 +97,7 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<RunRec
     }
   } finally {
     await ctx.engine.dispose(model);
+    removeIfEmpty(workDir);
   }
 
   return {
@@ -165,5 +166,14 @@ async function train(
   } catch (e) {
     await engine.dispose(base);
     throw e;
+  }
+}
+
+/** Methods that wrote nothing leave no empty run folder behind. */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  } catch {
+    /* absent or not removable: nothing to tidy */
   }
 }
