@@ -301,9 +301,12 @@ describe('empty and partial sources', () => {
 
   test('writes every format, PNG included', async () => {
     const out = tmpDir();
+    const progress: Array<[number, number]> = [];
     const res = await writeReport(makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT', 'OxfordPets'], n: 4 }), {
-      outDir: out, formats: ['md', 'html', 'csv', 'svg', 'png', 'json'],
+      outDir: out, formats: ['md', 'html', 'csv', 'svg', 'png', 'json'], onProgress: (done, total) => progress.push([done, total]),
     });
+    expect(progress.length).toBeGreaterThan(5);
+    expect(progress[progress.length - 1][0]).toBe(progress[progress.length - 1][1]);
     const rel = res.files.map((f) => path.relative(out, f));
     expect(rel).toEqual(expect.arrayContaining(['report.md', 'report.html', 'report.json', 'csv/few-shot-4shot.csv', 'charts/few-shot-4shot-acc.svg', 'charts/few-shot-4shot-acc.png', 'charts/few-shot-4shot-acc.vl.json']));
     const png = fs.readFileSync(path.join(out, 'charts/few-shot-4shot-acc.png'));
