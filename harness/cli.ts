@@ -38,6 +38,8 @@ export async function main(argv: string[]): Promise<void> {
 /** Runs the CLI and returns the exit code (no process.exit; for tests and embedding). */
 export async function run(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
+  // stdout carries exactly one JSON document with --json: stray console output of any module goes to stderr
+  if (argv.includes('--json')) for (const k of ['log', 'info', 'debug'] as const) console[k] = console.error;
   let y = yargs(argv)
     .scriptName('clsrl')
     .usage('$0 <command> [options]\n\nReproduce CLS-RL: few-shot image classification with SFT vs rule-based RL.')
