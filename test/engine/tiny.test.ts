@@ -30,7 +30,7 @@ async function sft(eng: TinyEngine, model: TinyModel, steps: number): Promise<nu
 
 describe('tiny engine', () => {
   it('SFT fits an image -> colour-name mapping', async () => {
-    const eng = await engine();
+    const eng = await engine(Number(process.env.CLSRL_SFT_SEED ?? 1));
     const model = await eng.load(eng.baseModel());
     const losses = await sft(eng, model, 40);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 10);
@@ -41,13 +41,13 @@ describe('tiny engine', () => {
   });
 
   it('a GRPO-style weighted step raises mean reward', async () => {
-    const eng = await engine(2);
+    const eng = await engine(Number(process.env.CLSRL_GRPO_SEED ?? 2));
     const model = await eng.load(eng.baseModel());
-    const opt = eng.createOptimizer(model, ADAM({ lr: 1e-2 }));
+    const opt = eng.createOptimizer(model, ADAM({ lr: 2e-2 }));
     // Reward: share of lowercase ASCII letters among the generated tokens (about 10% at random init).
     const reward = (toks: number[]): number => toks.filter((t) => t >= 97 && t <= 122).length / Math.max(1, toks.length);
     const means: number[] = [];
-    for (let it = 0; it < 12; it++) {
+    for (let it = 0; it < 15; it++) {
       const comps = await eng.generate(model, ps, { n: 6, temperature: 1, maxTokens: 6, seed: it });
       const seqs: TokenSeq[] = [];
       const weights: number[][] = [];
@@ -66,8 +66,9 @@ describe('tiny engine', () => {
       await eng.step(model, ps, seqs, weights, opt);
     }
     const head = (means[0] + means[1]) / 2;
-    const tail = (means[10] + means[11]) / 2;
-    expect(tail).toBeGreaterThan(head + 0.2);
+    const tail = (means[13] + means[14]) / 2;
+    if (process.env.CLSRL_DEBUG) console.log('GRPO mean reward by step', means.map((m) => m.toFixed(2)).join(' '));
+    expect(tail).toBeGreaterThan(head + 0.4);
     await eng.close();
   });
 

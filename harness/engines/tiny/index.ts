@@ -86,6 +86,7 @@ export class TinyEngine implements Engine {
     if (ref.id === 'base' && (!ref.path || path.resolve(ref.path) === path.resolve(this.base.ref.path ?? ''))) {
       return new TinyModel({ ...this.base.ref }, this.base.cfg, this.base.params.slice(), false);
     }
+    if (ref.engine !== 'tiny') throw new ClsrlError('ENGINE', `model ${ref.engine}/${ref.id} belongs to engine '${ref.engine}', not tiny`, { hint: 'load it with the engine that made it' });
     if (!ref.path) throw new ClsrlError('NOT_FOUND', `tiny model '${ref.id}' has no checkpoint path`, { hint: 'pass the folder engine.save returned' });
     const ck = loadCheckpoint(ref.path);
     return new TinyModel({ ...ref }, ck.cfg, ck.params, false);
