@@ -93,8 +93,9 @@ export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxToken
     else throw new HttpError(400, `${field}[${j}] must be {"type":"text","text":...} or {"type":"image_url","image_url":{"url":...}}`);
   });
   if (images.length !== 1) throw new HttpError(400, `${field} must hold exactly one image_url part, found ${images.length}`);
-  const topP = num(body, 'top_p', 1, (n) => n === 1, '1 (other values are not supported)');
-  void topP;
+  // Accepted only at their neutral values: the engines sample from the plain softmax.
+  num(body, 'top_p', 1, (n) => n === 1, '1 (other values are not supported)');
+  num(body, 'repetition_penalty', 1, (n) => n === 1, '1 (other values are not supported)');
   const maxTokens = num(body, 'max_tokens', num(body, 'max_completion_tokens', defaultMaxTokens, (n) => Number.isInteger(n) && n > 0, 'a positive integer'), (n) => Number.isInteger(n) && n > 0, 'a positive integer');
   const gen: GenerateOptions = {
     n: num(body, 'n', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer in 1..64'),

@@ -113,6 +113,9 @@ describe('openai client against a misbehaving loopback server', () => {
     expect(Buffer.from(content[0].image_url!.url.split(',')[1], 'base64').equals(fs.readFileSync(imageA))).toBe(true);
     expect(content[1]).toEqual({ type: 'text', text: 'What is it?' });
     expect(seen[seen.length - 1].auth).toBe('Bearer sk-test');
+    expect(body).not.toHaveProperty('repetition_penalty');
+    await generator('ok', { repetitionPenalty: 1.05 }).generate('ok', [prompt('p', imageA, 'q')], greedy);
+    expect(seen[seen.length - 1].body.repetition_penalty).toBe(1.05);
     // Choices come back in index order whatever order the server lists them in.
     expect(out.map((c) => c.text)).toEqual(['answer 0 to What is it?', 'answer 1 to What is it?']);
     expect(out[0].finishReason).toBe('stop');

@@ -192,11 +192,50 @@ test('evaluation delegates to an OpenAI-compatible server serving the checkpoint
   const double = await createEngine('double', {});
   const server = await startOpenAIServer({ engine: double, model: await double.load(double.baseModel()), modelName: '/ckpt/final', port: 0, imageDir: path.join(tmp, 'served') });
   try {
-    const engine = await createTrlEngine({ baseUrl: server.url, cache: 'off' });
+    const engine = await createTrlEngine({ baseUrl: server.url, cache: 'off', repetitionPenalty: 1 }); // the double takes no penalty
     const text = `${questions[0].problem}\n Please directly output the answer.`;
     const [out] = await engine.generate(await engine.load({ engine: 'trl', id: 'r', path: '/ckpt/final' }), [{ id: 'q', image: questions[0].image, text }], { n: 1, temperature: 0, maxTokens: 16, seed: 0 });
     expect(questions[0].candidates).toContain(out[0].text);
   } finally {
     await server.close();
   }
+});
+
+describe('vllm=true: the engine serves each evaluated model itself', () => {
+  const fake = path.join(tmp, 'fake-vllm');
+  const ROOT = path.resolve(__dirname, '../..');
+  beforeAll(() => {
+    // Stands in for `vllm serve MODEL --port P --served-model-name NAME ...`: clsrl's own server over the double.
+    fs.writeFileSync(fake, `#!/usr/bin/env bash
+[ "$FAKE_VLLM" = crash ] && { echo "no GPU (fake)"; exit 1; }
+shift 2
+while [ $# -gt 0 ]; do case "$1" in --port) port="$2"; shift 2;; --served-model-name) name="$2"; shift 2;; *) shift;; esac; done
+exec node "${ROOT}/bin/clsrl.js" serve --engine double --port "$port" --served-model-name "$name" --image-dir "${tmp}/fake-vllm-images"
+`, { mode: 0o755 });
+  });
+  afterAll(() => delete process.env.FAKE_VLLM);
+
+  test('load starts a server for the checkpoint, generate uses it, dispose stops it', async () => {
+    const ckpt = path.join(tmp, 'ckpt-final');
+    fs.mkdirSync(ckpt, { recursive: true });
+    const engine = await createTrlEngine({ vllm: true, vllmCommand: fake, vllmStartTimeoutMs: 60_000, cache: 'off', repetitionPenalty: 1 });
+    const model = await engine.load({ engine: 'trl', id: 'r', path: ckpt });
+    const url = (model as unknown as { server: { url: string } }).server.url;
+    const models = (await (await fetch(`${url}/models`)).json()) as { data: { id: string }[] };
+    expect(models.data.map((m) => m.id)).toEqual([ckpt]);
+    const [out] = await engine.generate(model, [{ id: 'q', image: questions[1].image, text: `${questions[1].problem}\n Please directly output the answer.` }], { n: 1, temperature: 0, maxTokens: 16, seed: 0 });
+    expect(questions[1].candidates).toContain(out[0].text);
+    await engine.dispose(model);
+    await expect(fetch(`${url}/models`)).rejects.toThrow();
+    expect(fs.existsSync(path.join(ckpt, 'vllm.log'))).toBe(true);
+  }, 60_000);
+
+  test('a server that dies while loading is an EXTERNAL error pointing at its log', async () => {
+    process.env.FAKE_VLLM = 'crash';
+    const engine = await createTrlEngine({ vllm: true, vllmCommand: fake, vllmStartTimeoutMs: 30_000, cache: 'off' });
+    const ckpt = path.join(tmp, 'ckpt-crash');
+    fs.mkdirSync(ckpt, { recursive: true });
+    await expect(engine.load({ engine: 'trl', id: 'r', path: ckpt })).rejects.toThrow(/exited with 1 before serving/);
+    expect(fs.readFileSync(path.join(ckpt, 'vllm.log'), 'utf8')).toContain('no GPU (fake)');
+  }, 40_000);
 });

@@ -14,11 +14,11 @@ export interface CacheKeyParts {
   text: string;
   /** sha256 of the image bytes as sent. */
   imageSha: string;
-  sampling: { n: number; temperature: number; topP: number; maxTokens: number; seed: number };
+  sampling: { n: number; temperature: number; topP: number; maxTokens: number; seed: number; repetitionPenalty?: number };
 }
 
 export function cacheKey(parts: CacheKeyParts): string {
-  const canonical = JSON.stringify([parts.model, parts.text, parts.imageSha, parts.sampling.n, parts.sampling.temperature, parts.sampling.topP, parts.sampling.maxTokens, parts.sampling.seed]);
+  const canonical = JSON.stringify([parts.model, parts.text, parts.imageSha, parts.sampling.n, parts.sampling.temperature, parts.sampling.topP, parts.sampling.maxTokens, parts.sampling.seed, parts.sampling.repetitionPenalty ?? null]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 

@@ -42,6 +42,8 @@ export interface ChatRequest {
   top_p: number;
   max_tokens: number;
   seed: number;
+  /** vLLM extension; omitted unless configured. */
+  repetition_penalty?: number;
 }
 
 export interface ChatChoice {

@@ -27,6 +27,8 @@ export interface OpenAIEngineOptions {
   imageSize: number;
   /** Always sent; 1 keeps the full distribution (temperature 0 is greedy anyway). */
   topP: number;
+  /** vLLM's `repetition_penalty` extension, sent only when set (Qwen2-VL's generation_config uses 1.05). */
+  repetitionPenalty?: number;
 }
 
 export const DEFAULT_CACHE_FILE = 'results/openai-cache.sqlite';
@@ -66,6 +68,7 @@ export function resolveOpenAIOptions(opts: EngineOptions, required: { model: boo
     cache: pick(opts, 'cache', 'string', DEFAULT_CACHE_FILE),
     imageSize: pick(opts, 'imageSize', 'number', 0),
     topP: pick(opts, 'topP', 'number', 1),
+    repetitionPenalty: pick<number | undefined>(opts, 'repetitionPenalty', 'number', undefined),
   };
 }
 
@@ -99,7 +102,7 @@ export class OpenAIGenerator {
 
   private async one(model: string, prompt: PromptInput, gen: GenerateOptions): Promise<Completion[]> {
     const image = await this.encode(prompt.image);
-    const sampling = { n: gen.n, temperature: gen.temperature, topP: this.opts.topP, maxTokens: gen.maxTokens, seed: gen.seed };
+    const sampling = { n: gen.n, temperature: gen.temperature, topP: this.opts.topP, maxTokens: gen.maxTokens, seed: gen.seed, repetitionPenalty: this.opts.repetitionPenalty };
     const key = cacheKey({ model, text: prompt.text, imageSha: image.sha, sampling });
     const hit = this.cache?.get(key);
     if (hit) {
@@ -114,6 +117,7 @@ export class OpenAIGenerator {
       top_p: this.opts.topP,
       max_tokens: gen.maxTokens,
       seed: gen.seed,
+      ...(this.opts.repetitionPenalty === undefined ? {} : { repetition_penalty: this.opts.repetitionPenalty }),
     };
     const completions = toCompletions(await this.client.chat(request), gen.n, prompt.id);
     this.stats.fetched++;
@@ -193,7 +197,7 @@ export async function createOpenAIEngine(raw: EngineOptions): Promise<Engine> {
     encodeTarget: () => evaluationOnly('encode targets'),
     save: async () => evaluationOnly('save checkpoints'),
     dispose: async () => undefined,
-    fingerprint: () => createHash('sha256').update(`openai:${opts.model}:${opts.imageSize}:${opts.topP}`).digest('hex').slice(0, 16),
+    fingerprint: () => createHash('sha256').update(`openai:${opts.model}:${opts.imageSize}:${opts.topP}:${opts.repetitionPenalty ?? ''}`).digest('hex').slice(0, 16),
   };
   return engine;
 }

@@ -3,6 +3,7 @@
 // Implements `trainExternally` (write the run folder, launch it, ingest trainer_state.json) and
 // `generate` via the openai client; in-process policy calls throw ClsrlError('ENGINE').
 
+import fs from 'fs';
 import path from 'path';
 import { createHash } from 'crypto';
 import type { Engine, ExternalTrainContext, LoadedModel, ModelRef, TrainStepRecord } from '../../contracts';
@@ -12,12 +13,20 @@ import { OpenAIGenerator, resolveOpenAIOptions } from '../openai';
 import { TRL_DEFAULTS, type TrlOptions } from './config';
 import { writeRunFolder } from './folder';
 import { launchRun, type LaunchOptions } from './launch';
+import { startVllm, type VllmServer } from './vllm';
 
 export interface TrlEngineOptions extends TrlOptions, LaunchOptions {
   /** Write run folders only, even when the runner asks to train (for the user's own scheduler). */
   writeOnly: boolean;
-  /** OpenAI-compatible server for evaluation (`vllm serve`); without it `generate` throws. */
+  /** OpenAI-compatible server for evaluation (`vllm serve`); without it (and without `vllm`) `generate` throws. */
   baseUrl?: string;
+  /** Start `vllm serve <model>` per evaluated model (one GPU node), stopped when the runner disposes it. */
+  vllm: boolean;
+  vllmCommand: string;
+  vllmArgs: string[];
+  vllmStartTimeoutMs: number;
+  /** Sent with every evaluation request: Qwen2-VL's generation_config (which the paper's eval used) has 1.05. */
+  repetitionPenalty: number;
 }
 
 const NUMBER_KEYS = ['gpus', 'nodes', 'perDeviceBatch', 'maxPixels', 'minPixels', 'trainerSeed'] as const;
@@ -29,7 +38,10 @@ function positiveInt(key: string, v: unknown): number {
 }
 
 export function resolveTrlOptions(raw: EngineOptions): TrlEngineOptions {
-  const o: TrlEngineOptions = { ...TRL_DEFAULTS, writeOnly: false, launcher: 'bash', rewardUrl: undefined };
+  const o: TrlEngineOptions = {
+    ...TRL_DEFAULTS, writeOnly: false, launcher: 'bash', rewardUrl: undefined,
+    vllm: false, vllmCommand: 'vllm', vllmArgs: [], vllmStartTimeoutMs: 900_000, repetitionPenalty: 1.05,
+  };
   if (raw.model !== undefined) o.model = String(raw.model);
   for (const k of NUMBER_KEYS) if (raw[k] !== undefined) (o as unknown as Record<string, number>)[k] = positiveInt(k, raw[k]);
   if (raw.attnImplementation !== undefined) {
@@ -43,12 +55,24 @@ export function resolveTrlOptions(raw: EngineOptions): TrlEngineOptions {
   if (raw.launcher !== undefined) o.launcher = String(raw.launcher);
   if (raw.rewardUrl !== undefined) o.rewardUrl = String(raw.rewardUrl);
   if (raw.baseUrl !== undefined) o.baseUrl = String(raw.baseUrl);
+  if (raw.vllm !== undefined) o.vllm = raw.vllm === true || raw.vllm === 'true' || raw.vllm === 'spawn';
+  if (raw.vllmCommand !== undefined) o.vllmCommand = String(raw.vllmCommand);
+  if (raw.vllmArgs !== undefined) o.vllmArgs = Array.isArray(raw.vllmArgs) ? raw.vllmArgs.map(String) : String(raw.vllmArgs).split(/\s+/).filter(Boolean);
+  if (raw.vllmStartTimeoutMs !== undefined) o.vllmStartTimeoutMs = positiveInt('vllmStartTimeoutMs', raw.vllmStartTimeoutMs);
+  if (raw.repetitionPenalty !== undefined) {
+    o.repetitionPenalty = Number(raw.repetitionPenalty);
+    if (!(o.repetitionPenalty > 0)) throw new ClsrlError('BAD_CONFIG', `trl engine option repetitionPenalty must be > 0, got ${JSON.stringify(raw.repetitionPenalty)}`);
+  }
+  if (o.vllm && o.baseUrl) throw new ClsrlError('BAD_CONFIG', 'trl engine options vllm and baseUrl exclude each other', { hint: 'vllm=true starts a server per model; baseUrl uses yours' });
   return o;
 }
 
 interface TrlModel extends LoadedModel {
   /** Model name sent to the OpenAI-compatible server. */
   readonly served: string;
+  /** The server this model is evaluated on: started by the engine (vllm=true) or the configured one. */
+  generator?: OpenAIGenerator;
+  server?: VllmServer;
 }
 
 function noInProcess(what: string): never {
@@ -57,37 +81,50 @@ function noInProcess(what: string): never {
   });
 }
 
+function generatorFor(raw: EngineOptions, o: TrlEngineOptions, baseUrl: string): OpenAIGenerator {
+  return new OpenAIGenerator(resolveOpenAIOptions({ ...raw, baseUrl, model: o.model, repetitionPenalty: o.repetitionPenalty }, { model: false }));
+}
+
 export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
   const o = resolveTrlOptions(raw);
-  let generator: OpenAIGenerator | undefined;
-  const evaluator = (): OpenAIGenerator => {
-    if (!o.baseUrl) {
-      throw new ClsrlError('ENGINE', 'the trl engine evaluates through an OpenAI-compatible server (e.g. `vllm serve <checkpoint>`), and no baseUrl is configured', {
-        hint: 'serve the checkpoint with `vllm serve <checkpoint dir>` and pass --engine-opt baseUrl=http://127.0.0.1:8000/v1 (docs/reproduce-the-paper.md)',
-      });
-    }
-    generator ??= new OpenAIGenerator(resolveOpenAIOptions({ ...raw, model: o.model }, { model: false }));
-    return generator;
-  };
+  const shared = o.baseUrl ? generatorFor(raw, o, o.baseUrl) : undefined;
   const engine: Engine = {
     name: 'trl',
     trains: false,
     baseModel: (): ModelRef => ({ engine: 'trl', id: 'base', path: o.model }),
     async load(ref: ModelRef): Promise<LoadedModel> {
       // vLLM serves a model under the path or id it was started with.
-      return { ref, served: ref.path ?? o.model } as TrlModel;
+      const served = ref.path ?? o.model;
+      if (!o.vllm) return { ref, served, generator: shared } as TrlModel;
+      const logDir = fs.existsSync(served) ? served : path.resolve('results', 'vllm-logs');
+      const server = await startVllm(served, { command: o.vllmCommand, extraArgs: o.vllmArgs, startTimeoutMs: o.vllmStartTimeoutMs, seed: o.trainerSeed, logDir });
+      return { ref, served, server, generator: generatorFor(raw, o, server.url) } as TrlModel;
     },
     freeze: async () => noInProcess('freeze a reference model'),
-    generate: async (model, prompts, gen) => evaluator().generate((model as TrlModel).served, prompts, gen),
+    async generate(model, prompts, gen) {
+      const m = model as TrlModel;
+      if (!m.generator) {
+        throw new ClsrlError('ENGINE', 'the trl engine evaluates through an OpenAI-compatible server (e.g. `vllm serve <checkpoint>`), and no baseUrl is configured', {
+          hint: 'pass --engine-opt vllm=true to let clsrl start `vllm serve` per model, or serve the checkpoint yourself and pass --engine-opt baseUrl=http://127.0.0.1:8000/v1 (docs/reproduce-the-paper.md)',
+        });
+      }
+      return m.generator.generate(m.served, prompts, gen);
+    },
     logprobs: async () => noInProcess('score log-probs'),
     createOptimizer: () => noInProcess('create an optimizer'),
     step: async () => noInProcess('take optimizer steps'),
     encodeTarget: () => noInProcess('encode targets'),
     save: async () => noInProcess('save checkpoints'),
-    dispose: async () => undefined,
+    async dispose(model) {
+      const m = model as TrlModel;
+      if (m.server) {
+        m.generator?.close();
+        await m.server.stop();
+      }
+    },
     fingerprint: () =>
       createHash('sha256')
-        .update(JSON.stringify(['trl', o.model, o.maxPixels, o.minPixels, o.attnImplementation, o.trainerSeed]))
+        .update(JSON.stringify(['trl', o.model, o.maxPixels, o.minPixels, o.attnImplementation, o.trainerSeed, o.repetitionPenalty]))
         .digest('hex')
         .slice(0, 16),
     trainExternally: (ctx) => trainExternally(ctx, o),
