@@ -76,7 +76,10 @@ export class Runtime {
       return hit;
     }
     const session = ort.InferenceSession.create(build().toModel(), {
-      intraOpNumThreads: this.threads,
+      // One decode token per row is too little work to split across threads (measured slower).
+      intraOpNumThreads: key.startsWith('decode:') ? 1 : this.threads,
+      // Spinning worker threads halved throughput on the shared 2-core machine (measured): off.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'disabled',
