@@ -165,10 +165,21 @@ PY
     expect(fs.readFileSync(path.join(dir, 'train.log'), 'utf8')).toContain('CLSRL_LOG');
   });
 
+  test('a folder already trained elsewhere is ingested, not trained again', async () => {
+    const dir = path.join(tmp, 'runs', 'cls-rl-live', 'trl');
+    fs.writeFileSync(path.join(dir, 'output', 'clsrl-done.json'), JSON.stringify({ final: path.join(dir, 'output', 'final') }));
+    fs.rmSync(path.join(dir, 'launched-with.txt'));
+    const engine = await createTrlEngine({ gpus: 2 });
+    const out = await engine.trainExternally!(ctxFor('cls-rl', {}, false));
+    expect(fs.existsSync(path.join(dir, 'launched-with.txt'))).toBe(false);
+    expect(out.steps.map((s) => s.rewards['reward/accuracy'])).toEqual([0.5, 0.5]);
+  });
+
   test('a failing trainer becomes an EXTERNAL error with the log tail', async () => {
     process.env.FAKE_TRL_MODE = 'fail';
     const engine = await createTrlEngine({});
-    await expect(engine.trainExternally!(ctxFor('cls-rl', {}, false))).rejects.toThrow(/exited with 3:[\s\S]*CUDA out of memory \(fake\)/);
+    const ctx = { ...ctxFor('cls-rl', {}, false), workDir: path.join(tmp, 'runs', 'cls-rl-failing') };
+    await expect(engine.trainExternally!(ctx)).rejects.toThrow(/exited with 3:[\s\S]*CUDA out of memory \(fake\)/);
     delete process.env.FAKE_TRL_MODE;
   });
 });

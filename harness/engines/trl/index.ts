@@ -12,7 +12,8 @@ import type { EngineOptions } from '../registry';
 import { OpenAIGenerator, resolveOpenAIOptions } from '../openai';
 import { TRL_DEFAULTS, type TrlOptions } from './config';
 import { writeRunFolder } from './folder';
-import { launchRun, type LaunchOptions } from './launch';
+import { completionsPerStep, launchRun, type LaunchOptions } from './launch';
+import { readTrainerState } from './state';
 import { startVllm, type VllmServer } from './vllm';
 
 export interface TrlEngineOptions extends TrlOptions, LaunchOptions {
@@ -137,7 +138,12 @@ export async function trainExternally(ctx: ExternalTrainContext, o: TrlEngineOpt
   const folder = writeRunFolder(ctx, o);
   const model: ModelRef = { engine: 'trl', id: ctx.spec.id, path: folder.finalDir };
   if (ctx.dryRun || o.writeOnly) return { model, steps: [] };
-  const steps = await launchRun(folder, ctx, o);
+  // A folder trained elsewhere (dry run + the user's scheduler) is ingested, not trained again: the
+  // folder is named by the run id, a hash of the whole spec, so a finished one matches this run.
+  const done = path.join(folder.outputDir, 'clsrl-done.json');
+  const steps = fs.existsSync(done) && fs.existsSync(folder.finalDir)
+    ? readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), completionsPerStep(folder, o))
+    : await launchRun(folder, ctx, o);
   return { model, steps };
 }
 

@@ -36,9 +36,14 @@ function plannedSteps(folder: RunFolder, perStep: number): number {
   return Math.ceil(items / perStep) * Number(a.num_train_epochs);
 }
 
+/** Completions sampled per optimizer step (0 for SFT), to turn mean lengths into tokens generated. */
+export function completionsPerStep(folder: RunFolder, o: { gpus: number; nodes: number }): number {
+  return folder.config.trainer === 'grpo' ? itemsPerStep(folder, o.gpus * o.nodes) : 0;
+}
+
 export async function launchRun(folder: RunFolder, ctx: ExternalTrainContext, o: LaunchOptions & { gpus: number; nodes: number }): Promise<TrainStepRecord[]> {
   const perStep = itemsPerStep(folder, o.gpus * o.nodes);
-  const completionsPerStep = folder.config.trainer === 'grpo' ? perStep : 0;
+  const perStepCompletions = completionsPerStep(folder, o);
   const total = plannedSteps(folder, perStep);
   let server: RunningServer | undefined;
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -55,7 +60,7 @@ export async function launchRun(folder: RunFolder, ctx: ExternalTrainContext, o:
   try {
     let elapsed = 0;
     const code = await runChild(folder, o.launcher, env, (entry) => {
-      const recs = stepsFromLogHistory([entry], completionsPerStep, elapsed);
+      const recs = stepsFromLogHistory([entry], perStepCompletions, elapsed);
       if (typeof entry.clsrl_elapsed_s === 'number') elapsed = entry.clsrl_elapsed_s;
       for (const rec of recs) {
         ctx.hooks.onStepEnd?.(rec);
@@ -69,7 +74,7 @@ export async function launchRun(folder: RunFolder, ctx: ExternalTrainContext, o:
     if (!fs.existsSync(folder.finalDir)) {
       throw new ClsrlError('EXTERNAL', `TRL training for run ${ctx.spec.id} ended without a checkpoint in ${folder.finalDir}`, { hint: `see ${log}` });
     }
-    return readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), completionsPerStep);
+    return readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), perStepCompletions);
   } finally {
     await server?.close();
   }
