@@ -76,7 +76,12 @@ export function loadCheckpoint(dir: string): Checkpoint {
   if (buf.length < 8) bad('file too short');
   const hlen = Number(buf.readBigUInt64LE(0));
   if (8 + hlen > buf.length) bad('header length past end of file');
-  const header = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+  try {
+    header = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8'));
+  } catch {
+    bad('header is not valid JSON');
+  }
   const base = 8 + hlen;
   const params = new Float32Array(lay.total);
   for (const s of lay.specs) {
