@@ -40,7 +40,6 @@ export const command: Command = {
     const args = argv as unknown as Args;
     const engineOpts: Record<string, unknown> = {};
     if (args.threads !== undefined) engineOpts.threads = args.threads;
-    if (args.checkpoint) engineOpts.checkpoint = path.resolve(args.checkpoint);
     const engine = await createEngine(args.engine, engineOpts);
     const ref = args.checkpoint ? { engine: engine.name, id: 'checkpoint', path: path.resolve(args.checkpoint) } : engine.baseModel();
     const model = await engine.load(ref);

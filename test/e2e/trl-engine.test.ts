@@ -250,3 +250,12 @@ exec node "${ROOT}/bin/clsrl.js" serve --engine double --port "$port" --served-m
     expect(fs.readFileSync(path.join(ckpt, 'vllm.log'), 'utf8')).toContain('no GPU (fake)');
   }, 40_000);
 });
+
+test('method config fields map onto TRL names; methods TRL cannot train are refused', () => {
+  const o = resolveTrlOptions({});
+  const base = ctxFor('cls-rl', { lossType: 'dr-grpo', lrSchedule: 'constant', warmupSteps: 5, maxSteps: 7, beta: 0 });
+  const folder = writeRunFolder(base, o);
+  expect(folder.config.args).toMatchObject({ loss_type: 'dr_grpo', lr_scheduler_type: 'constant_with_warmup', warmup_steps: 5, max_steps: 7, beta: 0 });
+  const zeroShot = getMethod('zero-shot');
+  expect(() => writeRunFolder({ ...base, method: zeroShot.meta, methodConfig: {} }, o)).toThrow(/cannot be trained by the trl engine/);
+});
