@@ -134,6 +134,7 @@ export function parseSweepFlags(argv: Record<string, unknown>): SweepFlagValues 
     if (raw === undefined || (spec.kind === 'boolean' && raw === false)) continue;
     out[key] = parseOne(key, spec, raw);
   }
+  if (out.model !== undefined) out.engineOpt = { ...(out.engineOpt as object | undefined), model: out.model }; // also for --executor
   return out as SweepFlagValues;
 }
 
