@@ -175,6 +175,12 @@ PY
     expect(out.steps.map((s) => s.rewards['reward/accuracy'])).toEqual([0.5, 0.5]);
   });
 
+  test('multi-node GRPO needs a reward server every node can reach', async () => {
+    const engine = await createTrlEngine({ nodes: 2, gpus: 2 });
+    const ctx = { ...ctxFor('cls-rl', {}, false), workDir: path.join(tmp, 'runs', 'cls-rl-2nodes') };
+    await expect(engine.trainExternally!(ctx)).rejects.toThrow(/spans 2 nodes[\s\S]*127.0.0.1/);
+  });
+
   test('a failing trainer becomes an EXTERNAL error with the log tail', async () => {
     process.env.FAKE_TRL_MODE = 'fail';
     const engine = await createTrlEngine({});

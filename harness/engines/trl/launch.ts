@@ -50,6 +50,11 @@ export async function launchRun(folder: RunFolder, ctx: ExternalTrainContext, o:
   if (folder.config.trainer === 'grpo') {
     if (o.rewardUrl) {
       env.CLSRL_REWARD_URL = o.rewardUrl;
+    } else if (o.nodes > 1) {
+      // every rank scores its own completions, so ranks on other nodes cannot reach a loopback server
+      throw new ClsrlError('BAD_CONFIG', `run ${ctx.spec.id} spans ${o.nodes} nodes but the reward server would listen on 127.0.0.1 only`, {
+        hint: 'start `clsrl serve-rewards --host 0.0.0.0 --token T` on a reachable host, export CLSRL_REWARD_TOKEN=T and pass --engine-opt rewardUrl=http://HOST:8765',
+      });
     } else {
       const token = randomBytes(16).toString('hex');
       server = await startRewardServer({ port: 0, token });
