@@ -187,10 +187,19 @@ export const OPS: Record<string, Rule> = {
       return [mul(d!, dydx)];
     },
   },
-  // LayerNorm over the last axis without affine, composed (ORT's LayerNormalization keeps float32
-  // statistics for double input: pitfall 2). Outputs [y, rstd].
+  // LayerNorm over the last axis without affine. float32: ORT's fused LayerNormalization; float64:
+  // composed (its statistics stay float32 for double input: pitfall 2). Outputs [y, rstd].
   LayerNorm: {
     forward: ([x], { eps }) => {
+      if (x.dtype === 'float32') {
+        // The fused kernel is exact in float32; only its statistics' dtype is wrong for double input.
+        const C = x.shape[x.shape.length - 1];
+        const stat = x.shape.map((d, i) => (i === x.shape.length - 1 ? 1 : d));
+        const [y, , rstd] = x.g.node('LayerNormalization', [x, x.g.constant(new Array<number>(C).fill(1), [C])], {
+          axis: { kind: 'int', v: -1 }, epsilon: { kind: 'float', v: eps as number },
+        }, [{ shape: x.shape, dtype: x.dtype }, { shape: stat, dtype: x.dtype }, { shape: stat, dtype: x.dtype }]);
+        return [y, rstd];
+      }
       const mu = reduceMean(x, [-1], true);
       const xc = sub(x, mu);
       const rstd = reciprocal(sqrt(add(reduceMean(mul(xc, xc), [-1], true), x.g.scalar(eps as number))));

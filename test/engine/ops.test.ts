@@ -3,7 +3,8 @@
 
 import { Graph, OPS, add, concat, div, exp, expand, gather, gelu, gemm, grad, layerNorm, log, logSoftmax, matmul, mul, neg,
   reciprocal, reduceMean, reduceSum, reshape, slice, softmax, split, sqrt, sub, tanh, transpose } from '../../harness/onnx';
-import { gradCheck, type GradCase } from './gradcheck';
+import { gradCheck, rng, type GradCase } from './gradcheck';
+import { ort } from '../../harness/onnx/ort';
 
 const pos = (_i: number, r: () => number): number => 0.5 + r();
 const CASES: Record<string, GradCase> = {
@@ -52,6 +53,26 @@ describe('op table gradients (float64, central differences)', () => {
   it('sums gradients that meet and reduces broadcasts', async () => {
     expect(await gradCheck({ shapes: [[2, 3], [1]], f: ([a, b]) => mul(add(a, b), mul(a, b)) })).toBeLessThan(1e-6);
   });
+  it('float32 LayerNorm (fused kernel) matches the float64 composition, value and gradient', async () => {
+    const r = rng(3);
+    const x = Array.from({ length: 3 * 8 }, () => r() * 4 - 2);
+    const w = Array.from({ length: 3 * 8 }, () => r() * 2 - 1);
+    const run = async (float: 'float32' | 'float64'): Promise<number[][]> => {
+      const g = new Graph(float);
+      const xi = g.input('x', [3, 8]);
+      const loss = reduceSum(mul(layerNorm(xi), g.constant(w, [3, 8])), [0, 1]);
+      g.output(loss, 'loss');
+      g.output(grad(loss, [xi])[0]!, 'dx');
+      const sess = await ort.InferenceSession.create(g.toModel());
+      const data = float === 'float32' ? Float32Array.from(x) : Float64Array.from(x);
+      const out = await sess.run({ x: new ort.Tensor(float, data, [3, 8]) });
+      await sess.release();
+      return [Array.from(out.loss.data as Float32Array), Array.from(out.dx.data as Float32Array)];
+    };
+    const [a, b] = [await run('float32'), await run('float64')];
+    a.forEach((vs, k) => vs.forEach((v, i) => expect(Math.abs(v - b[k][i])).toBeLessThan(1e-5)));
+  });
+
   it('names the op when a backward rule is missing', () => {
     const g = new Graph('float64');
     const x = g.input('x', [2]);
