@@ -83,7 +83,8 @@ function noInProcess(what: string): never {
 }
 
 function generatorFor(raw: EngineOptions, o: TrlEngineOptions, baseUrl: string): OpenAIGenerator {
-  return new OpenAIGenerator(resolveOpenAIOptions({ ...raw, baseUrl, model: o.model, repetitionPenalty: o.repetitionPenalty }, { model: false }));
+  // vLLM batches concurrent requests; 32 in flight matches the paper's eval batch of 32 per GPU.
+  return new OpenAIGenerator(resolveOpenAIOptions({ concurrency: 32, ...raw, baseUrl, model: o.model, repetitionPenalty: o.repetitionPenalty }, { model: false }));
 }
 
 export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
