@@ -5,7 +5,8 @@ import type { SuiteDef } from '../harness/contracts';
 import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
 import { TASK_NAMES } from './synthetic/world';
 
-export const REPLICA_BUDGET = { steps: 16, rlBatch: 32, sftBatch: 16, rlLr: 1e-4, sftLr: 3e-4 };
+/** 16 updates of 4 prompts x G = 4 (RL) or 8 questions (SFT) per trained run. */
+export const REPLICA_BUDGET = { steps: 16, rlBatch: 16, sftBatch: 8, rlLr: 2e-4, sftLr: 3e-4 };
 
 export const suite: SuiteDef = {
   name: 'replica-b2n',
@@ -17,6 +18,6 @@ export const suite: SuiteDef = {
   methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
   engine: 'tiny',
   methodConfig: methodBudgets(REPLICA_BUDGET),
-  prompt: { candidateRule: 'code', evalLimit: 40 },
+  prompt: { candidateRule: 'code', evalLimit: 30 },
   eval: { maxTokens: SYNTH_MAX_TOKENS },
 };
