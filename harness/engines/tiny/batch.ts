@@ -50,7 +50,7 @@ export function checkLength(cfg: TinyConfig, textLen: number, what: string): voi
   const P = dims(cfg).P;
   if (P + textLen > cfg.maxContext) {
     throw new ClsrlError('ENGINE', `${what} needs ${P + textLen} positions (${P} image + ${textLen} text tokens), over maxContext ${cfg.maxContext}`, {
-      hint: 'raise the tiny engine config maxContext (prompts are never truncated), or lower maxTokens',
+      hint: 'prompts are never truncated: lower maxTokens, offer fewer candidates, or use a model built with a larger maxContext (positions are learned, so a checkpoint keeps its own)',
     });
   }
 }
