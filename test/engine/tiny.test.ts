@@ -37,6 +37,15 @@ describe('tiny engine', () => {
     const out = await eng.generate(model, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 });
     expect(out.map((c) => c[0].text)).toEqual(ps.map((p) => p.id));
     expect(out.every((c) => c[0].finishReason === 'stop' && c[0].tokens[c[0].tokens.length - 1] === SPECIALS.end)).toBe(true);
+    // 16 rows finishing after 4-6 tokens: the decode batch compacts from 16 to 8 rows mid-way.
+    const many = await eng.generate(model, ps, { n: 4, temperature: 0, maxTokens: 8, seed: 0 });
+    for (let i = 0; i < ps.length; i++) {
+      const alone = (await eng.generate(model, [ps[i]], { n: 4, temperature: 0, maxTokens: 8, seed: 0 }))[0];
+      many[i].forEach((c, j) => {
+        expect(c.tokens).toEqual(alone[j].tokens);
+        c.logprobs.forEach((v, k) => expect(Math.abs(v - alone[j].logprobs[k])).toBeLessThan(1e-4));
+      });
+    }
     await eng.close();
   });
 

@@ -71,13 +71,13 @@ async function generateGroup(
   const { H, Dh, P, PD, V } = d;
   const lay = layout(cfg);
   const R = prompts.length * n;
-  const Rb = Math.ceil(R / 8) * 8;
+  const Rb0 = Math.ceil(R / 8) * 8;
   const maxTokens = Math.max(0, Math.floor(opts.maxTokens));
   const longest = Math.max(...prompts.map((p) => P + p.prompt.length));
   const L = Math.min(cfg.maxContext, Math.ceil((longest + maxTokens) / 64) * 64);
-  const cacheK = Array.from({ length: cfg.nLayers }, () => new Float32Array(Rb * H * Dh * L));
-  const cacheV = Array.from({ length: cfg.nLayers }, () => new Float32Array(Rb * H * L * Dh));
-  const mask = new Float32Array(Rb * L).fill(NEG_INF);
+  let cacheK = Array.from({ length: cfg.nLayers }, () => new Float32Array(Rb0 * H * Dh * L));
+  let cacheV = Array.from({ length: cfg.nLayers }, () => new Float32Array(Rb0 * H * L * Dh));
+  let mask = new Float32Array(Rb0 * L).fill(NEG_INF);
   const rows: RowState[] = Array.from({ length: R }, (_, r) => ({ tokens: [], logprobs: [], slot: P + prompts[Math.floor(r / n)].prompt.length, finish: null }));
   const firstLogits: Float32Array[] = new Array(prompts.length);
 
@@ -139,12 +139,33 @@ async function generateGroup(
   rows.forEach(settle);
 
   const feedsBase = paramFeeds(lay, params, (name) => !name.startsWith('vis.'));
-  const tok = new BigInt64Array(Rb).fill(BigInt(SPECIALS.pad));
-  const pos = new BigInt64Array(Rb);
-  while (rows.some((row) => !row.finish)) {
-    rows.forEach((row, r) => {
-      tok[r] = BigInt(row.finish ? SPECIALS.pad : row.tokens[row.tokens.length - 1]);
-      pos[r] = BigInt(row.finish ? 0 : row.slot);
+  // at[b] = the row held at batch position b; positions shrink (by blocks of 8) as rows finish.
+  let at = rows.map((_, r) => r);
+  let Rb = Rb0;
+  while (at.some((r) => !rows[r].finish)) {
+    const live = at.map((r, b) => (rows[r].finish ? -1 : b)).filter((b) => b >= 0);
+    if (Rb > 8 && live.length <= Rb - 8) {
+      // Compact: copy the live rows' caches to the front of smaller buffers (a smaller decode shape).
+      const nRb = Math.ceil(live.length / 8) * 8;
+      const blk = H * Dh * L;
+      const move = (src: Float32Array, size: number, fill: number): Float32Array<ArrayBuffer> => {
+        const dst = new Float32Array(nRb * size).fill(fill);
+        live.forEach((b, i) => dst.set(src.subarray(b * size, (b + 1) * size), i * size));
+        return dst;
+      };
+      cacheK = cacheK.map((c) => move(c, blk, 0));
+      cacheV = cacheV.map((c) => move(c, blk, 0));
+      mask = move(mask, L, NEG_INF);
+      at = live.map((b) => at[b]);
+      Rb = nRb;
+    }
+    const tok = new BigInt64Array(Rb).fill(BigInt(SPECIALS.pad));
+    const pos = new BigInt64Array(Rb);
+    at.forEach((r, b) => {
+      const row = rows[r];
+      if (row.finish) return;
+      tok[b] = BigInt(row.tokens[row.tokens.length - 1]);
+      pos[b] = BigInt(row.slot);
     });
     const feeds: Record<string, ort.Tensor> = {
       ...feedsBase,
@@ -156,23 +177,26 @@ async function generateGroup(
       feeds[`cacheK${l}`] = new ort.Tensor('float32', cacheK[l], [Rb, H, Dh, L]);
       feeds[`cacheV${l}`] = new ort.Tensor('float32', cacheV[l], [Rb, H, L, Dh]);
     }
-    const res = await rt.run(`decode:${Rb}x${L}`, () => buildDecodeGraph(cfg, Rb, L), feeds);
+    const B = Rb;
+    const res = await rt.run(`decode:${B}x${L}`, () => buildDecodeGraph(cfg, B, L), feeds);
     const logits = res.logits.data as Float32Array;
-    rows.forEach((row, r) => {
+    // Rows in ascending order, as without compaction, so the random stream is consumed identically.
+    at.forEach((r, b) => {
+      const row = rows[r];
       if (row.finish) return;
       const slot = row.slot;
       for (let l = 0; l < cfg.nLayers; l++) {
         const nk = res[`newK${l}`].data as Float32Array; // (Rb, H, 1, Dh)
         const nv = res[`newV${l}`].data as Float32Array;
         for (let h = 0; h < H; h++) {
-          const src = (r * H + h) * Dh;
-          for (let dd = 0; dd < Dh; dd++) cacheK[l][((r * H + h) * Dh + dd) * L + slot] = nk[src + dd];
-          cacheV[l].set(nv.subarray(src, src + Dh), ((r * H + h) * L + slot) * Dh);
+          const src = (b * H + h) * Dh;
+          for (let dd = 0; dd < Dh; dd++) cacheK[l][((b * H + h) * Dh + dd) * L + slot] = nk[src + dd];
+          cacheV[l].set(nv.subarray(src, src + Dh), ((b * H + h) * L + slot) * Dh);
         }
       }
-      mask[r * L + slot] = 0;
+      mask[b * L + slot] = 0;
       row.slot += 1;
-      take(r, logits.subarray(r * V, (r + 1) * V));
+      take(r, logits.subarray(b * V, (b + 1) * V));
       settle(row);
     });
     for (const t of Object.values(res)) t.dispose?.();
