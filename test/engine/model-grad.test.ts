@@ -8,7 +8,7 @@ import { initParams, layout } from '../../harness/engines/tiny/params';
 import { rng } from './gradcheck';
 
 it('tiny model gradients match finite differences (float64)', async () => {
-  const cfg = resolveConfig({ dModel: 8, nHeads: 2, nLayers: 1, visionLayers: 1, mlpRatio: 2, imageSize: 8, patchSize: 4, maxContext: 16 });
+  const cfg = resolveConfig({ dModel: 8, nHeads: 2, nLayers: 2, visionLayers: 1, mlpRatio: 2, imageSize: 8, patchSize: 4, maxContext: 16 });
   const d = dims(cfg);
   const lay = layout(cfg);
   const [G, N, Tp, Tc] = [2, 2, 3, 4];
