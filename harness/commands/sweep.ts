@@ -75,6 +75,7 @@ export const command: Command = {
       printLine(
         `sweep ${result.suite}: ${result.ran} runs finished, ${result.skipped} already done, ${result.failed.length} failed; results in ${result.db}`,
       );
+      printLine(`next: clsrl results --db ${result.db} --suite ${result.suite}, or clsrl report --db ${result.db} --suite ${result.suite}`);
     }
     failIfRunsFailed(result);
   },
