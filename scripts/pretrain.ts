@@ -19,7 +19,7 @@ import { zeroShotAccuracy } from './pretrain-eval';
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
   .option('seed', { type: 'number', default: 1, describe: 'seed of the initialisation and the corpus stream' })
-  .option('steps', { type: 'number', default: 1800, describe: 'optimizer updates' })
+  .option('steps', { type: 'number', default: 3000, describe: 'optimizer updates' })
   .option('batch', { type: 'number', default: 32, describe: 'examples per update' })
   .option('lr', { type: 'number', default: 3e-3, describe: 'peak learning rate (cosine after warmup)' })
   .option('warmup', { type: 'number', default: 40, describe: 'linear warmup steps' })

@@ -18,7 +18,7 @@ export interface CorpusExample {
 }
 
 /** Share of each kind in the stream (sums to 1). Choice and think dominate: they teach the skill used on tasks. */
-export const KIND_WEIGHTS: Record<CorpusKind, number> = { caption: 0.12, attribute: 0.12, name: 0.1, choice: 0.36, think: 0.3 };
+export const KIND_WEIGHTS: Record<CorpusKind, number> = { caption: 0.1, attribute: 0.1, name: 0.1, choice: 0.33, think: 0.37 };
 
 const CAPTION_PROMPTS = ['Describe the picture.', 'What does this image show?', 'Write a short caption for the image.', 'Give a one-line description.'];
 
@@ -31,13 +31,16 @@ const CHOICE_LEADS = [
   'Which option matches the image?',
 ];
 
-/** Candidate list formats, all unlike the tasks' `Please choose one from list [ a, b].`. */
+/** Candidate list formats; none is the tasks' `Please choose one from list [ a, b].` sentence. */
 const LIST_FORMATS: ((names: string[]) => string)[] = [
   (n) => `Options: ${n.join('; ')}.`,
   (n) => `Choices: ${n.map((x) => `(${x})`).join(' ')}`,
   (n) => `Candidates are ${n.join(' | ')}.`,
   (n) => `From {${n.join(', ')}}`,
   (n) => `Labels:\n${n.map((x, i) => `${i + 1}. ${x}`).join('\n')}`,
+  // the tasks' bracket layout under other wording, so the base model can read the task lists at all
+  (n) => `Pick one of [ ${n.join(', ')}].`,
+  (n) => `The list is [ ${n.join(', ')}].`,
 ];
 
 const DIRECT_TAILS = ['Reply with one name.', 'Answer with the name only.', 'Just give the label.', ''];
