@@ -5,8 +5,8 @@ import type { SuiteDef } from '../harness/contracts';
 import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
 import { TASK_NAMES } from './synthetic/world';
 
-/** 16 updates of 4 prompts x G = 4 (RL) or 8 questions (SFT) per trained run. */
-export const REPLICA_BUDGET = { steps: 16, rlBatch: 16, sftBatch: 8, rlLr: 2e-4, sftLr: 3e-4 };
+/** 24 updates of 4 prompts x G = 4 (RL) or 8 questions (SFT) per trained run. */
+export const REPLICA_BUDGET = { steps: 24, rlBatch: 16, sftBatch: 8, rlLr: 2e-4, sftLr: 3e-4 };
 
 export const suite: SuiteDef = {
   name: 'replica-b2n',

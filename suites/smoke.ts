@@ -4,8 +4,8 @@
 import type { SuiteDef } from '../harness/contracts';
 import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
 
-/** 10 updates of 4 prompts x G = 4 (RL) or 8 questions (SFT). */
-export const SMOKE_BUDGET = { steps: 10, rlBatch: 16, sftBatch: 8, rlLr: 2e-4, sftLr: 3e-4 };
+/** 20 updates of 4 prompts x G = 4 (RL) or 8 questions (SFT). */
+export const SMOKE_BUDGET = { steps: 20, rlBatch: 16, sftBatch: 8, rlLr: 2e-4, sftLr: 3e-4 };
 
 export const SMOKE_TASKS = ['SynthSat', 'SynthActions'];
 
