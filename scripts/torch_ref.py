@@ -3,6 +3,8 @@
 # the same architecture and weights (read from the engine's safetensors), timed on the same train step
 # and generation. Written the way a PyTorch user would: full sequence per row, KV cache by concatenation.
 # Usage: python3 scripts/torch_ref.py SPEC.json  -> prints one JSON object on stdout.
+#        python3 scripts/torch_ref.py --golden SPEC.json  -> float64 log-probs, loss and gradient norm of
+#        the spec's train rows (the values in test/engine/golden.test.ts; spec from scripts/golden-spec.ts).
 
 import json
 import math
@@ -157,7 +159,30 @@ def time_generate(spec, model):
     return statistics.median(rates)
 
 
+def golden(spec):
+    torch.set_default_dtype(torch.float64)
+    cfg = json.load(open(spec["checkpoint"] + "/config.json"))["config"]
+    weights = {k: v.double() for k, v in load_safetensors(spec["checkpoint"] + "/model.safetensors").items()}
+    model = Tiny(cfg, weights).double()
+    patches, tokens, targets, w = train_batch(spec, model)
+    patches, w = patches.double(), w.double()
+    logp = model(patches, tokens).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
+    loss = -(logp * w).sum()
+    loss.backward()
+    grad_norm = math.sqrt(sum(float((p.grad ** 2).sum()) for p in model.parameters() if p.grad is not None))
+    rows = spec["train"]["rows"]
+    seq_lp = []
+    for b, r in enumerate(rows):
+        start = len(r["prompt"]) - 1
+        seq_lp.append([float(x) for x in logp[b, start : start + len(r["seq"])]])
+    print(json.dumps({"loss": float(loss), "gradNorm": grad_norm, "seqLogprobSums": [sum(x) for x in seq_lp],
+                      "firstLogprobs": [x[0] for x in seq_lp], "torch": torch.__version__}))
+
+
 def main():
+    if sys.argv[1] == "--golden":
+        golden(json.load(open(sys.argv[2])))
+        return
     spec = json.load(open(sys.argv[1]))
     torch.set_num_threads(spec["threads"])
     cfg = json.load(open(spec["checkpoint"] + "/config.json"))["config"]

@@ -22,19 +22,22 @@ export interface Row {
   weights?: number[];
 }
 
-/** Image tensor (3, S, S) -> patches (P, PD), patch-major, each patch (channel, dy, dx). */
+/** Image tensor (3, S, S) of 0..1 pixels -> normalised patches (P, PD), patch-major, each patch
+ * (channel, dy, dx), values (v - pixelMean) / pixelStd. */
 export function patchify(img: Float32Array, cfg: TinyConfig): Float32Array {
   const { P, PD } = dims(cfg);
   const S = cfg.imageSize;
   const ps = cfg.patchSize;
   const side = S / ps;
   const out = new Float32Array(P * PD);
+  const mean = cfg.pixelMean;
+  const inv = 1 / cfg.pixelStd;
   for (let py = 0; py < side; py++)
     for (let px = 0; px < side; px++) {
       let o = (py * side + px) * PD;
       for (let c = 0; c < 3; c++)
         for (let dy = 0; dy < ps; dy++)
-          for (let dx = 0; dx < ps; dx++) out[o++] = img[c * S * S + (py * ps + dy) * S + px * ps + dx];
+          for (let dx = 0; dx < ps; dx++) out[o++] = (img[c * S * S + (py * ps + dy) * S + px * ps + dx] - mean) * inv;
     }
   return out;
 }

@@ -19,6 +19,11 @@ export interface TinyConfig {
   imageSize: number;
   /** Square patch side; P = (imageSize / patchSize)^2 image tokens. */
   patchSize: number;
+  /** Pixels (0..1) enter the patch embedding as (v - pixelMean) / pixelStd, like an HF image processor's
+   * image_mean/image_std (one value for all channels). Uncentred pixels leave the image tokens dominated
+   * by their shared mean, and the model learned to ignore the image. */
+  pixelMean: number;
+  pixelStd: number;
   /** Maximum sequence length (image tokens + prompt + completion). Prompts are never truncated. */
   maxContext: number;
   /** Seed of the random initialisation when no checkpoint is loaded. */
@@ -34,7 +39,9 @@ export const DEFAULT_CONFIG: TinyConfig = {
   visionLayers: 1,
   mlpRatio: 4,
   imageSize: 32,
-  patchSize: 8,
+  patchSize: 4,
+  pixelMean: 0.5,
+  pixelStd: 0.25,
   maxContext: 1024,
   seed: 0,
   lnEps: 1e-5,
@@ -75,11 +82,11 @@ export function resolveConfig(partial: Partial<TinyConfig> | undefined, where = 
   for (const k of Object.keys(DEFAULT_CONFIG) as (keyof TinyConfig)[]) {
     const v = cfg[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) bad(k, `must be a number (got ${JSON.stringify(v)})`, `default is ${DEFAULT_CONFIG[k]}`);
-    if (k !== 'seed' && k !== 'visionLayers' && !(v > 0)) bad(k, 'must be positive', `default is ${DEFAULT_CONFIG[k]}`);
+    if (k !== 'seed' && k !== 'visionLayers' && k !== 'pixelMean' && !(v > 0)) bad(k, 'must be positive', `default is ${DEFAULT_CONFIG[k]}`);
   }
   for (const k of Object.keys(cfg)) if (!(k in DEFAULT_CONFIG)) bad(k, 'is not a tiny config field', `fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`);
   if (cfg.dModel % cfg.nHeads !== 0) bad('dModel', `(${cfg.dModel}) must divide by nHeads (${cfg.nHeads})`, 'e.g. dModel 128 with 4 heads');
-  if (cfg.imageSize % cfg.patchSize !== 0) bad('imageSize', `(${cfg.imageSize}) must divide by patchSize (${cfg.patchSize})`, 'e.g. 32 with patch 8');
+  if (cfg.imageSize % cfg.patchSize !== 0) bad('imageSize', `(${cfg.imageSize}) must divide by patchSize (${cfg.patchSize})`, 'e.g. 32 with patch 4');
   if (cfg.maxContext <= dims(cfg).P + 8) bad('maxContext', `(${cfg.maxContext}) leaves no room after ${dims(cfg).P} image tokens`, 'use 512 or 1024');
   return cfg;
 }
