@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { createTinyEngine, type TinyConfig } from '../harness/engines/tiny';
+import { createTinyEngine, Tokenizer, type TinyConfig } from '../harness/engines/tiny';
 import { sftTokenWeights } from '../harness/grpo';
 import { corpusBatch, KIND_WEIGHTS } from '../suites/synthetic/corpus';
 import { materialiseWorld, pretrainImages } from '../suites/synthetic/materialise';
@@ -19,9 +19,11 @@ import { zeroShotAccuracy } from './pretrain-eval';
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
   .option('seed', { type: 'number', default: 1, describe: 'seed of the initialisation and the corpus stream' })
-  .option('steps', { type: 'number', default: 3000, describe: 'optimizer updates' })
+  .option('steps', { type: 'number', default: 4500, describe: 'optimizer updates' })
   .option('batch', { type: 'number', default: 32, describe: 'examples per update' })
   .option('lr', { type: 'number', default: 3e-3, describe: 'peak learning rate (cosine after warmup)' })
+  .option('merges', { type: 'number', default: 2000, describe: 'most BPE merges to train on the corpus text (0 = byte-level tokenizer)' })
+  .option('bpe-examples', { type: 'number', default: 20000, describe: 'corpus examples (own seeded stream) the BPE merges are trained on' })
   .option('warmup', { type: 'number', default: 40, describe: 'linear warmup steps' })
   .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
   .option('out', { type: 'string', default: 'models/tiny-base', describe: 'checkpoint folder to write' })
@@ -69,7 +71,10 @@ async function main(): Promise<void> {
   log(`${images.length} pretraining images over ${TASK_NAMES.length} tasks`);
 
   const config: Partial<TinyConfig> = argv.config ? JSON.parse(argv.config) : {};
-  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads });
+  const bpeTexts = corpusBatch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]);
+  const tok = Tokenizer.train(argv.merges > 0 ? bpeTexts : [], argv.merges);
+  log(`tokenizer: ${tok.merges.length} BPE merges (vocabulary ${tok.vocabSize}) from ${argv['bpe-examples']} corpus examples`);
+  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges });
   const model = await engine.load(engine.baseModel());
   const opt = engine.createOptimizer(model, {
     lr: argv.lr, weightDecay: 0.01, beta1: 0.9, beta2: 0.98, eps: 1e-8, gradClip: 1,

@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { PromptInput, TokenSeq } from '../../harness/contracts';
 import { ClsrlError } from '../../harness/errors';
-import { createTinyEngine, SPECIALS, tokenizer, type TinyEngine, type TinyModel } from '../../harness/engines/tiny';
+import { createTinyEngine, SPECIALS, Tokenizer, tokenizer, type TinyEngine, type TinyModel } from '../../harness/engines/tiny';
 import { ADAM, SMALL, colourImages, prompts } from './fixtures';
 
 let images: Record<string, string>;
@@ -131,6 +131,35 @@ describe('tiny engine', () => {
     await expect(eng.step(frozen, ps, [{ promptIndex: 0, tokens: [1] }], [[1]], eng.createOptimizer(frozen, ADAM()))).rejects.toThrow(/frozen/);
     await eng.close();
     await eng2.close();
+  });
+
+  it('a BPE tokenizer trains, generates and round-trips through checkpoints', async () => {
+    const tok = Tokenizer.train([...Object.keys(images), 'What colour is the photo?'].flatMap((t) => [t, t]), 100);
+    expect(tok.merges.length).toBeGreaterThan(5);
+    const eng = await createTinyEngine({ config: SMALL, seed: 2, threads: 1, merges: tok.merges });
+    expect(eng.config.vocabSize).toBe(tok.vocabSize);
+    expect(eng.encodeTarget('green')).toEqual([...tok.encode('green'), SPECIALS.end]);
+    expect(eng.encodeTarget('green').length).toBeLessThan(3); // one merged token + end
+    const model = await eng.load(eng.baseModel());
+    const losses = await sft(eng, model, 30);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.2);
+    const out = await eng.generate(model, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 });
+    expect(out.map((c) => c[0].text)).toEqual(ps.map((p) => p.id));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-bpe-'));
+    await eng.save(model, dir);
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    expect(doc.tokenizer.type).toBe('bpe');
+    expect(doc.tokenizer.merges).toEqual(tok.merges.map((m) => [...m]));
+    const eng2 = await createTinyEngine({ checkpoint: dir, threads: 1 });
+    expect(eng2.tokenizer.signature()).toBe(tok.signature());
+    const m2 = await eng2.load(eng2.baseModel());
+    expect(await eng2.generate(m2, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 })).toEqual(out);
+    // a byte-level engine refuses the BPE model, and a config.json whose vocabSize disagrees is named
+    const bytesEng = await engine(3);
+    await expect(bytesEng.load({ engine: 'tiny', id: 'x', path: dir })).rejects.toThrow(/different tokenizer/);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...doc, tokenizer: { ...doc.tokenizer, merges: doc.tokenizer.merges.slice(1) } }));
+    await expect(createTinyEngine({ checkpoint: dir })).rejects.toThrow(/config.json.*vocabSize|not a byte or an earlier merge/);
+    await Promise.all([eng.close(), eng2.close(), bytesEng.close()]);
   });
 
   it('AdamW schedules: warmup then constant, linear or cosine decay', async () => {

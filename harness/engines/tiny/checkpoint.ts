@@ -7,7 +7,7 @@ import * as path from 'path';
 import { ClsrlError } from '../../errors';
 import { resolveConfig, type TinyConfig } from './config';
 import { layout } from './params';
-import { tokenizer } from './tokenizer';
+import { Tokenizer } from './tokenizer';
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -16,17 +16,19 @@ export const FORMAT = 'clsrl-tiny';
 export interface Checkpoint {
   cfg: TinyConfig;
   params: Float32Array;
+  tok: Tokenizer;
 }
 
-/** sha256 over config and weights, 16 hex chars: the identity of a model for run ids. */
-export function fingerprintOf(cfg: TinyConfig, params: Float32Array): string {
+/** sha256 over config, tokenizer merges and weights, 16 hex chars: the identity of a model for run ids. */
+export function fingerprintOf(cfg: TinyConfig, params: Float32Array, tok: Tokenizer): string {
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify(cfg));
+  if (tok.merges.length) h.update(tok.signature());
   h.update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
   return h.digest('hex').slice(0, 16);
 }
 
-export function saveCheckpoint(dir: string, cfg: TinyConfig, params: Float32Array, meta: Record<string, unknown> = {}): void {
+export function saveCheckpoint(dir: string, cfg: TinyConfig, params: Float32Array, tok: Tokenizer, meta: Record<string, unknown> = {}): void {
   const lay = layout(cfg);
   const header: Record<string, unknown> = { __metadata__: { format: 'pt', producer: 'clsrl tiny engine' } };
   for (const s of lay.specs) header[s.name] = { dtype: 'F32', shape: s.shape, data_offsets: [s.offset * 4, (s.offset + s.size) * 4] };
@@ -42,9 +44,9 @@ export function saveCheckpoint(dir: string, cfg: TinyConfig, params: Float32Arra
     model_type: FORMAT,
     format_version: 1,
     config: cfg,
-    tokenizer: tokenizer.describe(),
+    tokenizer: tok.describe(),
     parameters: lay.total,
-    fingerprint: fingerprintOf(cfg, params),
+    fingerprint: fingerprintOf(cfg, params, tok),
     ...meta,
   };
   fs.writeFileSync(path.join(dir, CONFIG_FILE), JSON.stringify(config, null, 2) + '\n');
@@ -60,7 +62,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
   if (!hasCheckpoint(dir)) {
     throw new ClsrlError('NOT_FOUND', `no tiny checkpoint in ${dir}`, { hint: `expected ${CONFIG_FILE} and ${WEIGHTS_FILE} (written by engine.save)` });
   }
-  let doc: { model_type?: unknown; config?: Partial<TinyConfig> };
+  let doc: { model_type?: unknown; config?: Partial<TinyConfig>; tokenizer?: unknown };
   try {
     doc = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
   } catch (cause) {
@@ -68,6 +70,15 @@ export function loadCheckpoint(dir: string): Checkpoint {
   }
   if (doc.model_type !== FORMAT) throw new ClsrlError('DATA_FORMAT', `${cfgPath}: model_type is ${JSON.stringify(doc.model_type)}, expected '${FORMAT}'`, { hint: 'this folder is not a tiny engine checkpoint' });
   const cfg = resolveConfig(doc.config, `${cfgPath} field config`);
+  let tok: Tokenizer;
+  try {
+    tok = Tokenizer.fromDescription(doc.tokenizer);
+  } catch (cause) {
+    throw new ClsrlError('DATA_FORMAT', `${cfgPath}: ${(cause as Error).message}`, { hint: 'rewrite the checkpoint with engine.save', cause });
+  }
+  if (tok.vocabSize !== cfg.vocabSize) {
+    throw new ClsrlError('DATA_FORMAT', `${cfgPath}: config.vocabSize is ${cfg.vocabSize} but the tokenizer has ${tok.vocabSize} ids`, { hint: 'vocabSize must be 262 plus the number of tokenizer.merges' });
+  }
   const lay = layout(cfg);
   const buf = fs.readFileSync(wPath);
   const bad = (msg: string): never => {
@@ -94,5 +105,5 @@ export function loadCheckpoint(dir: string): Checkpoint {
     const bytes = buf.subarray(base + b0, base + b1);
     params.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), s.offset);
   }
-  return { cfg, params };
+  return { cfg, params, tok };
 }

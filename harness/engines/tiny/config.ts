@@ -2,7 +2,7 @@
 // Defaults are sized so a GRPO step of 8 prompts x 4 samples x ~200 tokens runs well under a second on 2 cores.
 
 import { ClsrlError } from '../../errors';
-import { VOCAB_SIZE } from './tokenizer';
+import { BASE_VOCAB } from './tokenizer';
 
 export interface TinyConfig {
   /** Width of every token (image and text), C. */
@@ -24,6 +24,8 @@ export interface TinyConfig {
    * by their shared mean, and the model learned to ignore the image. */
   pixelMean: number;
   pixelStd: number;
+  /** Token vocabulary: 262 (bytes + specials) plus the tokenizer's BPE merges. */
+  vocabSize: number;
   /** Maximum sequence length (image tokens + prompt + completion). Prompts are never truncated. */
   maxContext: number;
   /** Seed of the random initialisation when no checkpoint is loaded. */
@@ -42,6 +44,7 @@ export const DEFAULT_CONFIG: TinyConfig = {
   patchSize: 4,
   pixelMean: 0.5,
   pixelStd: 0.25,
+  vocabSize: BASE_VOCAB,
   maxContext: 1024,
   seed: 0,
   lnEps: 1e-5,
@@ -68,7 +71,7 @@ export function dims(cfg: TinyConfig): Dims {
     Dh: cfg.dModel / cfg.nHeads,
     P: side * side,
     PD: 3 * cfg.patchSize * cfg.patchSize,
-    V: VOCAB_SIZE,
+    V: cfg.vocabSize,
     F: cfg.mlpRatio * cfg.dModel,
   };
 }
@@ -85,6 +88,7 @@ export function resolveConfig(partial: Partial<TinyConfig> | undefined, where = 
     if (k !== 'seed' && k !== 'visionLayers' && k !== 'pixelMean' && !(v > 0)) bad(k, 'must be positive', `default is ${DEFAULT_CONFIG[k]}`);
   }
   for (const k of Object.keys(cfg)) if (!(k in DEFAULT_CONFIG)) bad(k, 'is not a tiny config field', `fields: ${Object.keys(DEFAULT_CONFIG).join(', ')}`);
+  if (!Number.isInteger(cfg.vocabSize) || cfg.vocabSize < BASE_VOCAB) bad('vocabSize', `(${cfg.vocabSize}) must be an integer >= ${BASE_VOCAB}`, `${BASE_VOCAB} bytes and specials plus the tokenizer's merges`);
   if (cfg.dModel % cfg.nHeads !== 0) bad('dModel', `(${cfg.dModel}) must divide by nHeads (${cfg.nHeads})`, 'e.g. dModel 128 with 4 heads');
   if (cfg.imageSize % cfg.patchSize !== 0) bad('imageSize', `(${cfg.imageSize}) must divide by patchSize (${cfg.patchSize})`, 'e.g. 32 with patch 4');
   if (cfg.maxContext <= dims(cfg).P + 8) bad('maxContext', `(${cfg.maxContext}) leaves no room after ${dims(cfg).P} image tokens`, 'use 512 or 1024');

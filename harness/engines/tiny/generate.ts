@@ -9,7 +9,7 @@ import { dims, type TinyConfig } from './config';
 import { buildDecodeGraph, buildPrefillGraph } from './model';
 import { layout, mulberry32 } from './params';
 import type { Runtime } from './runtime';
-import { SPECIALS, tokenizer } from './tokenizer';
+import { SPECIALS, type Tokenizer } from './tokenizer';
 
 export interface GenPrompt {
   /** (P, PD) image patches. */
@@ -52,20 +52,20 @@ interface RowState {
   finish: Completion['finishReason'] | null;
 }
 
-export async function generateAll(rt: Runtime, cfg: TinyConfig, params: Float32Array, prompts: GenPrompt[], opts: GenerateOptions): Promise<Completion[][]> {
+export async function generateAll(rt: Runtime, cfg: TinyConfig, params: Float32Array, tok: Tokenizer, prompts: GenPrompt[], opts: GenerateOptions): Promise<Completion[][]> {
   const n = Math.max(1, Math.floor(opts.n));
   const rand = mulberry32(opts.seed);
   prompts.forEach((p, i) => checkLength(cfg, p.prompt.length + 1, `prompt ${i}`));
   const perGroup = Math.max(1, Math.floor(MAX_DECODE_ROWS / n));
   const out: Completion[][] = [];
   for (let s = 0; s < prompts.length; s += perGroup) {
-    out.push(...(await generateGroup(rt, cfg, params, prompts.slice(s, s + perGroup), n, opts, rand)));
+    out.push(...(await generateGroup(rt, cfg, params, tok, prompts.slice(s, s + perGroup), n, opts, rand)));
   }
   return out;
 }
 
 async function generateGroup(
-  rt: Runtime, cfg: TinyConfig, params: Float32Array, prompts: GenPrompt[], n: number, opts: GenerateOptions, rand: () => number,
+  rt: Runtime, cfg: TinyConfig, params: Float32Array, tokenizer: Tokenizer, prompts: GenPrompt[], n: number, opts: GenerateOptions, rand: () => number,
 ): Promise<Completion[][]> {
   const d = dims(cfg);
   const { H, Dh, P, PD, V } = d;

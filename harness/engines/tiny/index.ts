@@ -15,10 +15,10 @@ import { generateAll, type GenPrompt } from './generate';
 import { AdamW } from './optimizer';
 import { initParams, layout } from './params';
 import { Runtime } from './runtime';
-import { tokenizer, VOCAB_SIZE } from './tokenizer';
+import { Tokenizer, type Merge } from './tokenizer';
 
 export { DEFAULT_CONFIG, type TinyConfig } from './config';
-export { tokenizer, SPECIALS, VOCAB_SIZE } from './tokenizer';
+export { tokenizer, SPECIALS, VOCAB_SIZE, BASE_VOCAB, Tokenizer } from './tokenizer';
 export { layout } from './params';
 
 /** Where the shipped base checkpoint lives (produced by the pretraining script). */
@@ -33,12 +33,14 @@ export interface TinyEngineOptions {
   threads?: number;
   /** Seed of the random initialisation (default: config.seed). */
   seed?: number;
+  /** BPE merges of a randomly initialised base (default none: byte-level); checkpoints carry their own. */
+  merges?: Merge[];
 }
 
 export class TinyModel implements LoadedModel {
   grad: Float32Array | null = null;
   disposed = false;
-  constructor(readonly ref: ModelRef, readonly cfg: TinyConfig, readonly params: Float32Array, readonly frozen: boolean) {}
+  constructor(readonly ref: ModelRef, readonly cfg: TinyConfig, readonly params: Float32Array, readonly tok: Tokenizer, readonly frozen: boolean) {}
 }
 
 class TinyOptimizer extends AdamW {
@@ -48,11 +50,13 @@ class TinyOptimizer extends AdamW {
 }
 
 function parseOptions(raw: Record<string, unknown>): TinyEngineOptions {
-  const known = ['checkpoint', 'config', 'threads', 'seed'];
+  const known = ['checkpoint', 'config', 'threads', 'seed', 'merges'];
   for (const k of Object.keys(raw)) {
     if (!known.includes(k)) throw new ClsrlError('BAD_CONFIG', `tiny engine option '${k}' is unknown`, { hint: `options: ${known.join(', ')}` });
   }
-  const { checkpoint, config, threads, seed } = raw;
+  const { checkpoint, config, threads, seed, merges } = raw;
+  if (merges !== undefined && !Array.isArray(merges)) throw new ClsrlError('BAD_CONFIG', 'tiny engine option merges must be an array of [id, id] pairs', { hint: 'from Tokenizer.train(texts, n).merges' });
+  if (merges !== undefined && checkpoint !== undefined) throw new ClsrlError('BAD_CONFIG', 'tiny engine options merges and checkpoint exclude each other', { hint: 'a checkpoint carries its own tokenizer' });
   if (checkpoint !== undefined && typeof checkpoint !== 'string') throw new ClsrlError('BAD_CONFIG', 'tiny engine option checkpoint must be a folder path', { hint: 'e.g. models/tiny-base' });
   if (config !== undefined && (typeof config !== 'object' || config === null)) throw new ClsrlError('BAD_CONFIG', 'tiny engine option config must be an object', { hint: 'e.g. {"dModel": 64}' });
   if (threads !== undefined && !(Number.isInteger(threads) && (threads as number) >= 1)) throw new ClsrlError('BAD_CONFIG', `tiny engine option threads must be an integer >= 1 (got ${threads})`, { hint: 'omit it to use all cores' });
@@ -67,10 +71,15 @@ export class TinyEngine implements Engine {
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;
 
-  constructor(base: { cfg: TinyConfig; params: Float32Array; path?: string }, threads?: number) {
+  constructor(base: { cfg: TinyConfig; params: Float32Array; tok: Tokenizer; path?: string }, threads?: number) {
     this.runtime = new Runtime({ threads });
-    this.base = new TinyModel({ engine: 'tiny', id: 'base', ...(base.path ? { path: base.path } : {}) }, base.cfg, base.params, true);
-    this.baseFingerprint = fingerprintOf(base.cfg, base.params);
+    this.base = new TinyModel({ engine: 'tiny', id: 'base', ...(base.path ? { path: base.path } : {}) }, base.cfg, base.params, base.tok, true);
+    this.baseFingerprint = fingerprintOf(base.cfg, base.params, base.tok);
+  }
+
+  /** The base model's tokenizer (every model this engine loads shares it). */
+  get tokenizer(): Tokenizer {
+    return this.base.tok;
   }
 
   /** The base model's config. */
@@ -84,17 +93,20 @@ export class TinyEngine implements Engine {
 
   async load(ref: ModelRef): Promise<TinyModel> {
     if (ref.id === 'base' && (!ref.path || path.resolve(ref.path) === path.resolve(this.base.ref.path ?? ''))) {
-      return new TinyModel({ ...this.base.ref }, this.base.cfg, this.base.params.slice(), false);
+      return new TinyModel({ ...this.base.ref }, this.base.cfg, this.base.params.slice(), this.base.tok, false);
     }
     if (ref.engine !== 'tiny') throw new ClsrlError('ENGINE', `model ${ref.engine}/${ref.id} belongs to engine '${ref.engine}', not tiny`, { hint: 'load it with the engine that made it' });
     if (!ref.path) throw new ClsrlError('NOT_FOUND', `tiny model '${ref.id}' has no checkpoint path`, { hint: 'pass the folder engine.save returned' });
     const ck = loadCheckpoint(ref.path);
-    return new TinyModel({ ...ref }, ck.cfg, ck.params, false);
+    if (ck.tok.signature() !== this.base.tok.signature()) {
+      throw new ClsrlError('ENGINE', `model ${ref.id} (${ref.path}) has a different tokenizer than the engine's base model`, { hint: 'load it with an engine created from the checkpoint it was fine-tuned from' });
+    }
+    return new TinyModel({ ...ref }, ck.cfg, ck.params, ck.tok, false);
   }
 
   async freeze(model: LoadedModel): Promise<TinyModel> {
     const m = this.check(model);
-    return new TinyModel({ ...m.ref }, m.cfg, m.params.slice(), true);
+    return new TinyModel({ ...m.ref }, m.cfg, m.params.slice(), m.tok, true);
   }
 
   async generate(model: LoadedModel, prompts: PromptInput[], opts: GenerateOptions): Promise<Completion[][]> {
@@ -102,8 +114,8 @@ export class TinyEngine implements Engine {
     if (!(opts.n >= 1) || !(opts.temperature >= 0) || !(opts.maxTokens >= 0)) {
       throw new ClsrlError('BAD_CONFIG', `generate options n=${opts.n} temperature=${opts.temperature} maxTokens=${opts.maxTokens} out of range`, { hint: 'n >= 1, temperature >= 0, maxTokens >= 0' });
     }
-    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: tokenizer.encodePrompt(p.text) })));
-    return generateAll(this.runtime, m.cfg, m.params, gp, opts);
+    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: m.tok.encodePrompt(p.text) })));
+    return generateAll(this.runtime, m.cfg, m.params, m.tok, gp, opts);
   }
 
   async logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]> {
@@ -132,12 +144,12 @@ export class TinyEngine implements Engine {
   }
 
   encodeTarget(text: string): number[] {
-    return tokenizer.encodeTarget(text);
+    return this.base.tok.encodeTarget(text);
   }
 
   async save(model: LoadedModel, dir: string): Promise<ModelRef> {
     const m = this.check(model);
-    saveCheckpoint(dir, m.cfg, m.params);
+    saveCheckpoint(dir, m.cfg, m.params, m.tok);
     return { engine: 'tiny', id: path.basename(path.resolve(dir)), path: path.resolve(dir) };
   }
 
@@ -172,7 +184,7 @@ export class TinyEngine implements Engine {
       if (!(i >= 0 && i < prompts.length)) throw new ClsrlError('ENGINE', `sequence promptIndex ${i} out of range (0..${prompts.length - 1})`, { hint: 'promptIndex indexes the prompts array' });
       let hit = cache.get(i);
       if (!hit) {
-        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: tokenizer.encodePrompt(prompts[i].text) }));
+        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: m.tok.encodePrompt(prompts[i].text) }));
         cache.set(i, hit);
       }
       return hit;
@@ -181,8 +193,8 @@ export class TinyEngine implements Engine {
       seqs.map(async (s, k) => {
         if (s.tokens.length === 0) throw new ClsrlError('ENGINE', `sequence ${k} is empty`, { hint: 'every sequence needs at least one token (SFT targets end with the end token)' });
         for (const t of s.tokens) {
-          if (!(Number.isInteger(t) && t >= 0 && t < VOCAB_SIZE)) {
-            throw new ClsrlError('ENGINE', `sequence ${k} has token ${t}, outside the tiny vocabulary 0..${VOCAB_SIZE - 1}`, { hint: 'use tokens from generate() or encodeTarget()' });
+          if (!(Number.isInteger(t) && t >= 0 && t < m.cfg.vocabSize)) {
+            throw new ClsrlError('ENGINE', `sequence ${k} has token ${t}, outside the tiny vocabulary 0..${m.cfg.vocabSize - 1}`, { hint: 'use tokens from generate() or encodeTarget()' });
           }
         }
         if (weights && weights[k].length !== s.tokens.length) {
@@ -198,7 +210,7 @@ export class TinyEngine implements Engine {
 /** Creates the engine: base model from `checkpoint`, else models/tiny-base/, else random weights. */
 export async function createTinyEngine(raw: Record<string, unknown> = {}): Promise<TinyEngine> {
   const opts = parseOptions(raw);
-  const ckDir = opts.checkpoint ?? (opts.config === undefined && hasCheckpoint(BASE_CHECKPOINT_DIR) ? BASE_CHECKPOINT_DIR : undefined);
+  const ckDir = opts.checkpoint ?? (opts.config === undefined && opts.merges === undefined && hasCheckpoint(BASE_CHECKPOINT_DIR) ? BASE_CHECKPOINT_DIR : undefined);
   if (ckDir) {
     const ck = loadCheckpoint(ckDir);
     if (opts.config) {
@@ -207,8 +219,17 @@ export async function createTinyEngine(raw: Record<string, unknown> = {}): Promi
         throw new ClsrlError('BAD_CONFIG', `tiny engine option config differs from checkpoint ${ckDir}`, { hint: 'drop the config option or the checkpoint option' });
       }
     }
-    return new TinyEngine({ cfg: ck.cfg, params: ck.params, path: path.resolve(ckDir) }, opts.threads);
+    return new TinyEngine({ cfg: ck.cfg, params: ck.params, tok: ck.tok, path: path.resolve(ckDir) }, opts.threads);
   }
-  const cfg = resolveConfig({ ...opts.config, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }, 'tiny engine option config');
-  return new TinyEngine({ cfg, params: initParams(layout(cfg), cfg.seed) }, opts.threads);
+  let tok: Tokenizer;
+  try {
+    tok = new Tokenizer(opts.merges ?? []);
+  } catch (cause) {
+    throw new ClsrlError('BAD_CONFIG', `tiny engine option merges: ${(cause as Error).message}`, { hint: 'use the merges of Tokenizer.train', cause });
+  }
+  if (opts.config?.vocabSize !== undefined && opts.config.vocabSize !== tok.vocabSize) {
+    throw new ClsrlError('BAD_CONFIG', `tiny engine option config.vocabSize (${opts.config.vocabSize}) does not match the tokenizer (${tok.vocabSize} ids)`, { hint: 'omit vocabSize: it follows the merges' });
+  }
+  const cfg = resolveConfig({ ...opts.config, vocabSize: tok.vocabSize, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }, 'tiny engine option config');
+  return new TinyEngine({ cfg, params: initParams(layout(cfg), cfg.seed), tok }, opts.threads);
 }
