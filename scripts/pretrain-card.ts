@@ -18,6 +18,9 @@ export interface PretrainRecord {
   worldVersion: string;
   images: number;
   kinds: Record<string, number>;
+  /** BPE merges of the tokenizer (0 = byte-level) and the corpus examples they were trained on. */
+  merges?: number;
+  bpeExamples?: number;
   losses: { step: number; loss: number }[];
   zeroShot: TaskAccuracy[];
   meanZeroShot: number;
@@ -60,7 +63,10 @@ export function modelCard(r: PretrainRecord): string {
     JSON.stringify(r.config, null, 2),
     '```',
     '',
-    'Byte-level tokenizer (no unknown token); weights in `model.safetensors`, config in `config.json`.',
+    (r.merges
+      ? `BPE tokenizer: ${r.merges} merges over UTF-8 bytes (no unknown token), trained on the text of ${r.bpeExamples} corpus examples ` +
+        'from their own seeded stream; merges stay inside a word, so a class name has the same tokens in a list and in an answer. '
+      : 'Byte-level tokenizer (no unknown token). ') + 'Weights in `model.safetensors`; config and tokenizer merges in `config.json`.',
     '',
     '## Data',
     '',
@@ -77,7 +83,7 @@ export function modelCard(r: PretrainRecord): string {
     `SFT through the engine's \`step\` with weights 1/(len x batch) on target tokens; ${r.steps} AdamW updates of ${r.batch} examples,`,
     `peak lr ${r.lr}, ${r.warmup} warmup steps then cosine decay, weight decay 0.01, betas (0.9, 0.98), gradient clip 1.`,
     '',
-    `Loss (mean per-token NLL over 20-step windows): \`${sparkline(r.losses.map((l) => l.loss))}\``,
+    `Loss (mean per-token NLL over 20-step windows, per ${r.merges ? 'BPE' : 'byte'} token): \`${sparkline(r.losses.map((l) => l.loss))}\``,
     '',
     '| step | loss |',
     '|---:|---:|',

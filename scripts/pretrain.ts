@@ -119,6 +119,7 @@ async function main(): Promise<void> {
   const record: PretrainRecord = {
     seed: argv.seed, steps: argv.steps, batch: argv.batch, lr: argv.lr, warmup: argv.warmup, threads: argv.threads,
     config: engine.config, world: DEFAULT_WORLD, worldVersion: WORLD_VERSION, images: images.length, kinds: KIND_WEIGHTS,
+    merges: tok.merges.length, bpeExamples: argv['bpe-examples'],
     losses, zeroShot: acc, meanZeroShot: mean, trainMinutes: trainMs / 60000, evalMinutes: (Date.now() - evalStart) / 60000,
     totalMinutes: (Date.now() - t0) / 60000, command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),
   };
