@@ -21,6 +21,8 @@ export interface PretrainRecord {
   /** BPE merges of the tokenizer (0 = byte-level) and the corpus examples they were trained on. */
   merges?: number;
   bpeExamples?: number;
+  /** BPE-dropout probability applied to training prompts. */
+  promptDropout?: number;
   losses: { step: number; loss: number }[];
   zeroShot: TaskAccuracy[];
   meanZeroShot: number;
@@ -65,7 +67,8 @@ export function modelCard(r: PretrainRecord): string {
     '',
     (r.merges
       ? `BPE tokenizer: ${r.merges} merges over UTF-8 bytes (no unknown token), trained on the text of ${r.bpeExamples} corpus examples ` +
-        'from their own seeded stream; merges stay inside a word, so a class name has the same tokens in a list and in an answer. '
+        'from their own seeded stream; merges stay inside a word, so a class name has the same tokens in a list and in an answer. ' +
+        (r.promptDropout ? `Training prompts use BPE-dropout ${r.promptDropout}, so words the corpus never shows whole (the tasks' own phrasing) are read from pieces the model has seen. ` : '')
       : 'Byte-level tokenizer (no unknown token). ') + 'Weights in `model.safetensors`; config and tokenizer merges in `config.json`.',
     '',
     '## Data',

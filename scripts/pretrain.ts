@@ -19,11 +19,12 @@ import { zeroShotAccuracy } from './pretrain-eval';
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
   .option('seed', { type: 'number', default: 1, describe: 'seed of the initialisation and the corpus stream' })
-  .option('steps', { type: 'number', default: 4500, describe: 'optimizer updates' })
+  .option('steps', { type: 'number', default: 3800, describe: 'optimizer updates' })
   .option('batch', { type: 'number', default: 32, describe: 'examples per update' })
   .option('lr', { type: 'number', default: 3e-3, describe: 'peak learning rate (cosine after warmup)' })
   .option('merges', { type: 'number', default: 2000, describe: 'most BPE merges to train on the corpus text (0 = byte-level tokenizer)' })
   .option('bpe-examples', { type: 'number', default: 20000, describe: 'corpus examples (own seeded stream) the BPE merges are trained on' })
+  .option('prompt-dropout', { type: 'number', default: 0.1, describe: 'BPE-dropout of training prompts (sub-word pieces seen, so unseen words are readable)' })
   .option('warmup', { type: 'number', default: 40, describe: 'linear warmup steps' })
   .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
   .option('out', { type: 'string', default: 'models/tiny-base', describe: 'checkpoint folder to write' })
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   const bpeTexts = corpusBatch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]);
   const tok = Tokenizer.train(argv.merges > 0 ? bpeTexts : [], argv.merges);
   log(`tokenizer: ${tok.merges.length} BPE merges (vocabulary ${tok.vocabSize}) from ${argv['bpe-examples']} corpus examples`);
-  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges });
+  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges, promptDropout: argv['prompt-dropout'] });
   const model = await engine.load(engine.baseModel());
   const opt = engine.createOptimizer(model, {
     lr: argv.lr, weightDecay: 0.01, beta1: 0.9, beta2: 0.98, eps: 1e-8, gradClip: 1,
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   const record: PretrainRecord = {
     seed: argv.seed, steps: argv.steps, batch: argv.batch, lr: argv.lr, warmup: argv.warmup, threads: argv.threads,
     config: engine.config, world: DEFAULT_WORLD, worldVersion: WORLD_VERSION, images: images.length, kinds: KIND_WEIGHTS,
-    merges: tok.merges.length, bpeExamples: argv['bpe-examples'],
+    merges: tok.merges.length, bpeExamples: argv['bpe-examples'], promptDropout: argv['prompt-dropout'],
     losses, zeroShot: acc, meanZeroShot: mean, trainMinutes: trainMs / 60000, evalMinutes: (Date.now() - evalStart) / 60000,
     totalMinutes: (Date.now() - t0) / 60000, command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),
   };

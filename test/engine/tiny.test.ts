@@ -154,6 +154,16 @@ describe('tiny engine', () => {
     expect(eng2.tokenizer.signature()).toBe(tok.signature());
     const m2 = await eng2.load(eng2.baseModel());
     expect(await eng2.generate(m2, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 })).toEqual(out);
+    // prompt BPE-dropout changes training (seeded: two engines agree) but never generation
+    const dropped = async () => {
+      const e = await createTinyEngine({ config: SMALL, seed: 2, threads: 1, merges: tok.merges, promptDropout: 0.5 });
+      const m = await e.load(e.baseModel());
+      const l = await sft(e, m, 3);
+      await e.close();
+      return l;
+    };
+    const [d1, d2] = [await dropped(), await dropped()];
+    expect(d1).toEqual(d2);
     // a byte-level engine refuses the BPE model, and a config.json whose vocabSize disagrees is named
     const bytesEng = await engine(3);
     await expect(bytesEng.load({ engine: 'tiny', id: 'x', path: dir })).rejects.toThrow(/different tokenizer/);
@@ -185,6 +195,8 @@ describe('tiny engine', () => {
     await expect(eng.logprobs(model, ps, [{ promptIndex: 9, tokens: [1] }])).rejects.toBeInstanceOf(ClsrlError);
     await expect(createTinyEngine({ config: { dModel: 30, nHeads: 4 } })).rejects.toThrow(/nHeads/);
     await expect(createTinyEngine({ thread: 2 })).rejects.toThrow(/unknown/);
+    await expect(createTinyEngine({ config: SMALL, promptDropout: 1 })).rejects.toThrow(/promptDropout/);
+    await expect(createTinyEngine({ checkpoint: '/x', merges: [] })).rejects.toThrow(/merges and checkpoint/);
     await expect(createTinyEngine({ checkpoint: '/nonexistent/ck' })).rejects.toThrow(/no tiny checkpoint/);
     await eng.close();
   });

@@ -49,6 +49,21 @@ describe('tokenizer', () => {
     expect(t.decode([...t.encodeTarget('Forest')])).toBe('Forest');
   });
 
+  it('BPE-dropout: seeded, lossless, shows sub-word pieces; off means the canonical encoding', () => {
+    const t = Tokenizer.train(corpus, 500);
+    const seeded = (seed: number) => {
+      let x = seed;
+      return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648) < 0.3;
+    };
+    const text = corpus.join(' ');
+    const a = t.encode(text, seeded(1));
+    expect(t.encode(text, seeded(1))).toEqual(a);
+    expect(t.decode(a)).toBe(text);
+    expect(a.length).toBeGreaterThan(t.encode(text).length);
+    expect(t.encode(text, () => false)).toEqual(t.encode(text)); // nothing dropped: same tokens as without dropout
+    expect(t.encode('Forest', () => true)).toEqual([...Buffer.from('Forest')]); // everything dropped: bytes
+  });
+
   it('describe() rebuilds the same tokenizer; malformed merges are refused with a reason', () => {
     const t = Tokenizer.train(corpus, 50);
     const back = Tokenizer.fromDescription(JSON.parse(JSON.stringify(t.describe())));

@@ -13,7 +13,7 @@ import { hasCheckpoint, fingerprintOf, loadCheckpoint, saveCheckpoint } from './
 import { resolveConfig, type TinyConfig } from './config';
 import { generateAll, type GenPrompt } from './generate';
 import { AdamW } from './optimizer';
-import { initParams, layout } from './params';
+import { initParams, layout, mulberry32 } from './params';
 import { Runtime } from './runtime';
 import { Tokenizer, type Merge } from './tokenizer';
 
@@ -35,6 +35,12 @@ export interface TinyEngineOptions {
   seed?: number;
   /** BPE merges of a randomly initialised base (default none: byte-level); checkpoints carry their own. */
   merges?: Merge[];
+  /**
+   * BPE-dropout (Provilkov et al. 2020) of prompt text in step() only, 0 <= p < 1 (default 0): training
+   * prompts then show sub-word pieces and bytes, so words never seen whole (a task's own phrasing) do not
+   * meet untrained token embeddings. Seeded from the model seed; generate() and logprobs() never drop.
+   */
+  promptDropout?: number;
 }
 
 export class TinyModel implements LoadedModel {
@@ -50,11 +56,14 @@ class TinyOptimizer extends AdamW {
 }
 
 function parseOptions(raw: Record<string, unknown>): TinyEngineOptions {
-  const known = ['checkpoint', 'config', 'threads', 'seed', 'merges'];
+  const known = ['checkpoint', 'config', 'threads', 'seed', 'merges', 'promptDropout'];
   for (const k of Object.keys(raw)) {
     if (!known.includes(k)) throw new ClsrlError('BAD_CONFIG', `tiny engine option '${k}' is unknown`, { hint: `options: ${known.join(', ')}` });
   }
-  const { checkpoint, config, threads, seed, merges } = raw;
+  const { checkpoint, config, threads, seed, merges, promptDropout } = raw;
+  if (promptDropout !== undefined && !(typeof promptDropout === 'number' && promptDropout >= 0 && promptDropout < 1)) {
+    throw new ClsrlError('BAD_CONFIG', `tiny engine option promptDropout must be a number in [0, 1) (got ${JSON.stringify(promptDropout)})`, { hint: 'BPE-dropout is usually 0.1' });
+  }
   if (merges !== undefined && !Array.isArray(merges)) throw new ClsrlError('BAD_CONFIG', 'tiny engine option merges must be an array of [id, id] pairs', { hint: 'from Tokenizer.train(texts, n).merges' });
   if (merges !== undefined && checkpoint !== undefined) throw new ClsrlError('BAD_CONFIG', 'tiny engine options merges and checkpoint exclude each other', { hint: 'a checkpoint carries its own tokenizer' });
   if (checkpoint !== undefined && typeof checkpoint !== 'string') throw new ClsrlError('BAD_CONFIG', 'tiny engine option checkpoint must be a folder path', { hint: 'e.g. models/tiny-base' });
@@ -71,8 +80,14 @@ export class TinyEngine implements Engine {
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;
 
-  constructor(base: { cfg: TinyConfig; params: Float32Array; tok: Tokenizer; path?: string }, threads?: number) {
+  private readonly drop: (() => boolean) | undefined;
+
+  constructor(base: { cfg: TinyConfig; params: Float32Array; tok: Tokenizer; path?: string }, threads?: number, promptDropout = 0) {
     this.runtime = new Runtime({ threads });
+    if (promptDropout > 0) {
+      const rand = mulberry32(base.cfg.seed ^ 0xd2095);
+      this.drop = () => rand() < promptDropout;
+    }
     this.base = new TinyModel({ engine: 'tiny', id: 'base', ...(base.path ? { path: base.path } : {}) }, base.cfg, base.params, base.tok, true);
     this.baseFingerprint = fingerprintOf(base.cfg, base.params, base.tok);
   }
@@ -184,7 +199,7 @@ export class TinyEngine implements Engine {
       if (!(i >= 0 && i < prompts.length)) throw new ClsrlError('ENGINE', `sequence promptIndex ${i} out of range (0..${prompts.length - 1})`, { hint: 'promptIndex indexes the prompts array' });
       let hit = cache.get(i);
       if (!hit) {
-        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: m.tok.encodePrompt(prompts[i].text) }));
+        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: m.tok.encodePrompt(prompts[i].text, weights ? this.drop : undefined) }));
         cache.set(i, hit);
       }
       return hit;
@@ -219,7 +234,7 @@ export async function createTinyEngine(raw: Record<string, unknown> = {}): Promi
         throw new ClsrlError('BAD_CONFIG', `tiny engine option config differs from checkpoint ${ckDir}`, { hint: 'drop the config option or the checkpoint option' });
       }
     }
-    return new TinyEngine({ cfg: ck.cfg, params: ck.params, tok: ck.tok, path: path.resolve(ckDir) }, opts.threads);
+    return new TinyEngine({ cfg: ck.cfg, params: ck.params, tok: ck.tok, path: path.resolve(ckDir) }, opts.threads, opts.promptDropout);
   }
   let tok: Tokenizer;
   try {
@@ -231,5 +246,5 @@ export async function createTinyEngine(raw: Record<string, unknown> = {}): Promi
     throw new ClsrlError('BAD_CONFIG', `tiny engine option config.vocabSize (${opts.config.vocabSize}) does not match the tokenizer (${tok.vocabSize} ids)`, { hint: 'omit vocabSize: it follows the merges' });
   }
   const cfg = resolveConfig({ ...opts.config, vocabSize: tok.vocabSize, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) }, 'tiny engine option config');
-  return new TinyEngine({ cfg, params: initParams(layout(cfg), cfg.seed), tok }, opts.threads);
+  return new TinyEngine({ cfg, params: initParams(layout(cfg), cfg.seed), tok }, opts.threads, opts.promptDropout);
 }

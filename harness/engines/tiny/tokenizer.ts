@@ -22,8 +22,10 @@ const CACHE_MAX = 50_000;
 
 const pairKey = (a: number, b: number): number => a * 1_000_003 + b;
 
-/** Applies merges (lowest rank first) to one chunk's byte ids. */
-function mergeChunk(ids: number[], ranks: Map<number, number>): number[] {
+/** Applies merges (lowest rank first) to one chunk's byte ids. With `drop` (BPE-dropout), every
+ * candidate merge is skipped when drop() is true, re-drawn at each merge step, and one occurrence is
+ * merged at a time; the chunk is done when no candidate survives. */
+function mergeChunk(ids: number[], ranks: Map<number, number>, drop?: () => boolean): number[] {
   if (ranks.size === 0) return ids;
   const out = ids.slice();
   for (;;) {
@@ -31,13 +33,17 @@ function mergeChunk(ids: number[], ranks: Map<number, number>): number[] {
     let bestRank = Infinity;
     for (let i = 0; i + 1 < out.length; i++) {
       const r = ranks.get(pairKey(out[i], out[i + 1]));
-      if (r !== undefined && r < bestRank) {
+      if (r !== undefined && r < bestRank && !(drop && drop())) {
         bestRank = r;
         best = i;
       }
     }
     if (best < 0) return out;
     const id = BASE_VOCAB + bestRank;
+    if (drop) {
+      out.splice(best, 2, id);
+      continue;
+    }
     const [a, b] = [out[best], out[best + 1]];
     // merge every occurrence of this pair, left to right (as training applied it)
     let w = 0;
@@ -85,12 +91,16 @@ export class Tokenizer {
     return this.merges.length ? 'bpe' : 'bytes';
   }
 
-  /** Token ids of `text` (no specials). */
-  encode(text: string): number[] {
+  /** Token ids of `text` (no specials). `drop` turns on BPE-dropout (training only): see mergeChunk. */
+  encode(text: string, drop?: () => boolean): number[] {
     if (this.merges.length === 0) return Array.from(enc.encode(text));
     const out: number[] = [];
     for (const m of text.matchAll(CHUNK)) {
       const chunk = m[0];
+      if (drop) {
+        for (const t of mergeChunk(Array.from(enc.encode(chunk)), this.ranks, drop)) out.push(t);
+        continue;
+      }
       let ids = this.cache.get(chunk);
       if (!ids) {
         ids = mergeChunk(Array.from(enc.encode(chunk)), this.ranks);
@@ -123,8 +133,8 @@ export class Tokenizer {
   }
 
   /** Text part of a prompt: bos, user turn, end of turn, assistant turn (image tokens come before it). */
-  encodePrompt(text: string): number[] {
-    return [SPECIALS.bos, SPECIALS.user, ...this.encode(text), SPECIALS.end, SPECIALS.assistant];
+  encodePrompt(text: string, drop?: () => boolean): number[] {
+    return [SPECIALS.bos, SPECIALS.user, ...this.encode(text, drop), SPECIALS.end, SPECIALS.assistant];
   }
 
   /** An assistant answer as training target: its tokens and the end token. */
