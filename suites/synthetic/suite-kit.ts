@@ -17,7 +17,7 @@ export function synthData(tasks: readonly string[]): Pick<SuiteDef, 'datasets' |
   };
 }
 
-/** Longest completion a pretrained tiny model writes on these tasks (think + answer), in byte tokens. */
+/** Cap on completion tokens for the synthetic tasks (think + answer; a BPE think demonstration is ~20 tokens, ~110 bytes). */
 export const SYNTH_MAX_TOKENS = 128;
 
 export interface Budget {

@@ -1,5 +1,5 @@
 // The tiny vision-language transformer as ONNX graphs: image patches -> ViT encoder -> projector ->
-// P image tokens, then byte tokens, through a pre-LayerNorm causal decoder with a tied LM head.
+// P image tokens, then text tokens (bytes + BPE merges), through a pre-LayerNorm causal decoder with a tied LM head.
 // Graphs here: prefill (logits and the KV cache) and decode (one token against a fixed-capacity cache);
 // the train/score graph (prompt shared by its samples) is in train-graph.ts and reuses these pieces.
 //
