@@ -102,7 +102,21 @@ export function modelCard(r: PretrainRecord): string {
     ...r.zeroShot.map((a) => `| ${a.task} | ${MIRRORS[a.task] ?? ''} | ${a.classes} | ${a.n} | ${a.accuracy.toFixed(1)} | ${a.chance.toFixed(1)} | ${a.formatted.toFixed(0)} |`),
     `| **mean** | | | | **${r.meanZeroShot.toFixed(1)}** | | |`,
     '',
+    targetLine(r),
+    '',
   ].join('\n');
+}
+
+/** The shipped model's target: above chance on every task, 25-75% on average (room to help or hurt). */
+function targetLine(r: PretrainRecord): string {
+  const below = r.zeroShot.filter((a) => !(a.accuracy > a.chance)).map((a) => a.task);
+  const meanOk = r.meanZeroShot >= 25 && r.meanZeroShot <= 75;
+  const verdict = below.length === 0 && meanOk ? 'met' : 'not met';
+  return (
+    `Target (above chance on every task, 25-75% on average): **${verdict}**. ` +
+    `Mean ${r.meanZeroShot.toFixed(1)}% (${meanOk ? 'inside' : 'outside'} 25-75%); ` +
+    (below.length ? `at or below chance on ${below.join(', ')}.` : 'above chance on every task.')
+  );
 }
 
 const MIRRORS: Record<string, string> = {
