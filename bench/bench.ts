@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import sharp from 'sharp';
 import type { PromptInput, TokenSeq } from '../harness/contracts';
-import { createTinyEngine, tokenizer } from '../harness/engines/tiny';
+import { createTinyEngine } from '../harness/engines/tiny';
 import { dims } from '../harness/engines/tiny/config';
 import { patchify } from '../harness/engines/tiny/batch';
 import { buildGroupGraph } from '../harness/engines/tiny/train-graph';
@@ -33,7 +33,9 @@ const log = (...m: unknown[]): void => console.error('[bench]', ...m);
 const PROMPTS = 8;
 const SAMPLES = 4;
 const ANSWER = 48;
-const PROMPT_TEXT = 'What type of object is in the photo?\n Please choose one from list [ red car, blue bird, green tree, old house, small dog, white cat, tall tower].';
+const PROMPT_BASE = 'What type of object is in the photo?\n Please choose one from list [ red car, blue bird, green tree, old house, small dog, white cat, tall tower].';
+/** Prompt tokens per sequence, whatever the model's tokenizer (bytes or BPE): ~200 with the answer. */
+const PROMPT_TOKENS = 150;
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -99,6 +101,8 @@ async function main(): Promise<void> {
   const cfg = eng.config;
   const model = await eng.load(eng.baseModel());
   const imgs = await images(work);
+  let PROMPT_TEXT = PROMPT_BASE;
+  while (eng.tokenizer.encodePrompt(PROMPT_TEXT).length < PROMPT_TOKENS) PROMPT_TEXT += ` ${PROMPT_BASE}`;
   const prompts: PromptInput[] = imgs.map((image, i) => ({ id: `p${i}`, image, text: PROMPT_TEXT }));
   const rand = mulberry32(42);
   const seqs: TokenSeq[] = [];
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
       const a = rand() * 2 - 1;
       weights.push(tokens.map(() => a / ANSWER));
     }
-  const textTokens = tokenizer.encodePrompt(PROMPT_TEXT).length + ANSWER;
+  const textTokens = eng.tokenizer.encodePrompt(PROMPT_TEXT).length + ANSWER;
   log(`default model: ${JSON.stringify(cfg)}; ${textTokens} text + ${dims(cfg).P} image tokens per sequence; threads ${THREADS}`);
 
   // Checkpoint for the PyTorch side, written before any update so both start from the same weights.
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
   let torchTokensPerS: number | null = null;
   if (ensureTorch()) {
     const patchesOf = await Promise.all(imgs.map(async (p) => Array.from(patchify((await loadImage(p, cfg.imageSize)).data, cfg))));
-    const promptTokens = tokenizer.encodePrompt(PROMPT_TEXT);
+    const promptTokens = eng.tokenizer.encodePrompt(PROMPT_TEXT); // the model's own tokenizer (BPE for the shipped base)
     const spec = {
       checkpoint: ck,
       threads: THREADS,
