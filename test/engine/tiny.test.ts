@@ -151,7 +151,7 @@ describe('tiny engine', () => {
     expect(doc.tokenizer.type).toBe('bpe');
     expect(doc.tokenizer.merges).toEqual(tok.merges.map((m) => [...m]));
     const eng2 = await createTinyEngine({ checkpoint: dir, threads: 1 });
-    expect(eng2.tokenizer.signature()).toBe(tok.signature());
+    expect(eng2.tokenizer.signature).toBe(tok.signature);
     const m2 = await eng2.load(eng2.baseModel());
     expect(await eng2.generate(m2, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 })).toEqual(out);
     // prompt BPE-dropout changes training (seeded: two engines agree) but never generation

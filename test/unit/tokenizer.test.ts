@@ -22,7 +22,7 @@ describe('tokenizer', () => {
   it('BPE training is deterministic and merges the corpus words into single tokens', () => {
     const a = Tokenizer.train(corpus, 500);
     const b = Tokenizer.train(corpus, 500);
-    expect(a.signature()).toBe(b.signature());
+    expect(a.signature).toBe(b.signature);
     expect(a.vocabSize).toBe(BASE_VOCAB + a.merges.length);
     expect(a.encode('Forest')).toHaveLength(1); // seen 4 times
     expect(a.encode('Pasture')).toHaveLength(1);
@@ -67,7 +67,7 @@ describe('tokenizer', () => {
   it('describe() rebuilds the same tokenizer; malformed merges are refused with a reason', () => {
     const t = Tokenizer.train(corpus, 50);
     const back = Tokenizer.fromDescription(JSON.parse(JSON.stringify(t.describe())));
-    expect(back.signature()).toBe(t.signature());
+    expect(back.signature).toBe(t.signature);
     expect(Tokenizer.fromDescription(undefined).vocabSize).toBe(BASE_VOCAB);
     expect(() => new Tokenizer([[SPECIALS.end, 97]])).toThrow(/not a byte or an earlier merge/);
     expect(() => new Tokenizer([[97, BASE_VOCAB]])).toThrow(/merge 0/);

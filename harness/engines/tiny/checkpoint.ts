@@ -23,7 +23,7 @@ export interface Checkpoint {
 export function fingerprintOf(cfg: TinyConfig, params: Float32Array, tok: Tokenizer): string {
   const h = crypto.createHash('sha256');
   h.update(JSON.stringify(cfg));
-  if (tok.merges.length) h.update(tok.signature());
+  h.update(tok.signature); // '' (no bytes hashed) for the byte tokenizer
   h.update(new Uint8Array(params.buffer, params.byteOffset, params.byteLength));
   return h.digest('hex').slice(0, 16);
 }

@@ -18,7 +18,7 @@ import { Runtime } from './runtime';
 import { Tokenizer, type Merge } from './tokenizer';
 
 export { DEFAULT_CONFIG, type TinyConfig } from './config';
-export { tokenizer, SPECIALS, VOCAB_SIZE, BASE_VOCAB, Tokenizer } from './tokenizer';
+export { tokenizer, SPECIALS, BASE_VOCAB, Tokenizer } from './tokenizer';
 export { layout } from './params';
 
 /** Where the shipped base checkpoint lives (produced by the pretraining script). */
@@ -113,7 +113,7 @@ export class TinyEngine implements Engine {
     if (ref.engine !== 'tiny') throw new ClsrlError('ENGINE', `model ${ref.engine}/${ref.id} belongs to engine '${ref.engine}', not tiny`, { hint: 'load it with the engine that made it' });
     if (!ref.path) throw new ClsrlError('NOT_FOUND', `tiny model '${ref.id}' has no checkpoint path`, { hint: 'pass the folder engine.save returned' });
     const ck = loadCheckpoint(ref.path);
-    if (ck.tok.signature() !== this.base.tok.signature()) {
+    if (ck.tok.signature !== this.base.tok.signature) {
       throw new ClsrlError('ENGINE', `model ${ref.id} (${ref.path}) has a different tokenizer than the engine's base model`, { hint: 'load it with an engine created from the checkpoint it was fine-tuned from' });
     }
     return new TinyModel({ ...ref }, ck.cfg, ck.params, ck.tok, false);

@@ -10,8 +10,6 @@
 export const SPECIALS = { pad: 256, bos: 257, user: 258, assistant: 259, image: 260, end: 261 } as const;
 /** Bytes plus specials: the vocabulary of a tokenizer without merges. */
 export const BASE_VOCAB = 262;
-/** @deprecated the byte tokenizer's vocabulary; a model's is `cfg.vocabSize`. */
-export const VOCAB_SIZE = BASE_VOCAB;
 
 export type Merge = readonly [number, number];
 
@@ -22,9 +20,9 @@ const CACHE_MAX = 50_000;
 
 const pairKey = (a: number, b: number): number => a * 1_000_003 + b;
 
-/** Applies merges (lowest rank first) to one chunk's byte ids. With `drop` (BPE-dropout), every
- * candidate merge is skipped when drop() is true, re-drawn at each merge step, and one occurrence is
- * merged at a time; the chunk is done when no candidate survives. */
+/** Applies merges to one chunk's byte ids: repeatedly the lowest-rank adjacent pair, leftmost first
+ * (the same result as training's merge-all-occurrences order). With `drop` (BPE-dropout) each candidate
+ * is skipped when drop() is true, re-drawn at every step; the chunk is done when no candidate survives. */
 function mergeChunk(ids: number[], ranks: Map<number, number>, drop?: () => boolean): number[] {
   if (ranks.size === 0) return ids;
   const out = ids.slice();
@@ -39,27 +37,14 @@ function mergeChunk(ids: number[], ranks: Map<number, number>, drop?: () => bool
       }
     }
     if (best < 0) return out;
-    const id = BASE_VOCAB + bestRank;
-    if (drop) {
-      out.splice(best, 2, id);
-      continue;
-    }
-    const [a, b] = [out[best], out[best + 1]];
-    // merge every occurrence of this pair, left to right (as training applied it)
-    let w = 0;
-    for (let i = 0; i < out.length; i++) {
-      if (i + 1 < out.length && out[i] === a && out[i + 1] === b) {
-        out[w++] = id;
-        i++;
-      } else out[w++] = out[i];
-    }
-    out.length = w;
+    out.splice(best, 2, BASE_VOCAB + bestRank);
   }
 }
 
 export class Tokenizer {
   readonly vocabSize: number;
-  readonly specials = SPECIALS;
+  /** Identity of the vocabulary (equal tokenizers give equal ids for every text); '' for bytes only. */
+  readonly signature: string;
   private readonly ranks = new Map<number, number>();
   /** Bytes of every non-special id. */
   private readonly bytes: Uint8Array[] = [];
@@ -77,14 +62,10 @@ export class Tokenizer {
       }
       if (this.ranks.has(pairKey(a, b))) throw new Error(`tokenizer merge ${i} repeats the pair (${a}, ${b})`);
       this.ranks.set(pairKey(a, b), i);
-      const ba = this.bytes[a];
-      const bb = this.bytes[b];
-      const joined = new Uint8Array(ba.length + bb.length);
-      joined.set(ba);
-      joined.set(bb, ba.length);
-      this.bytes[id] = joined;
+      this.bytes[id] = Buffer.concat([this.bytes[a], this.bytes[b]]);
     });
     this.vocabSize = BASE_VOCAB + merges.length;
+    this.signature = merges.map(([a, b]) => `${a},${b}`).join(';');
   }
 
   get type(): 'bytes' | 'bpe' {
@@ -114,22 +95,7 @@ export class Tokenizer {
 
   /** Text of the tokens; special tokens are dropped; invalid UTF-8 becomes U+FFFD. */
   decode(tokens: readonly number[]): string {
-    const parts: Uint8Array[] = [];
-    let n = 0;
-    for (const t of tokens) {
-      const b = t >= 256 && t < BASE_VOCAB ? undefined : this.bytes[t];
-      if (b) {
-        parts.push(b);
-        n += b.length;
-      }
-    }
-    const all = new Uint8Array(n);
-    let o = 0;
-    for (const p of parts) {
-      all.set(p, o);
-      o += p.length;
-    }
-    return dec.decode(all);
+    return dec.decode(Buffer.concat(tokens.map((t) => this.bytes[t]).filter((b) => b !== undefined)));
   }
 
   /** Text part of a prompt: bos, user turn, end of turn, assistant turn (image tokens come before it). */
@@ -140,11 +106,6 @@ export class Tokenizer {
   /** An assistant answer as training target: its tokens and the end token. */
   encodeTarget(text: string): number[] {
     return [...this.encode(text), SPECIALS.end];
-  }
-
-  /** Identity of the vocabulary (equal tokenizers give equal ids for every text). */
-  signature(): string {
-    return this.merges.map(([a, b]) => `${a},${b}`).join(';');
   }
 
   /** What checkpoints record, so other tools can read the token ids (and `fromDescription` rebuilds it). */
