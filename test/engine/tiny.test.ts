@@ -125,6 +125,14 @@ describe('tiny engine', () => {
     expect(Buffer.from(back.params.buffer).equals(Buffer.from(model.params.buffer))).toBe(true);
     const eng2 = await createTinyEngine({ checkpoint: dir, threads: 1 });
     expect(eng2.config).toEqual(eng.config);
+    // a config.json from before pixel normalisation loads as raw pixels (mean 0, std 1), not the new defaults
+    const legacy = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-ck-legacy-'));
+    fs.copyFileSync(path.join(dir, 'model.safetensors'), path.join(legacy, 'model.safetensors'));
+    const { pixelMean: _m, pixelStd: _s, ...oldCfg } = cfgDoc.config;
+    fs.writeFileSync(path.join(legacy, 'config.json'), JSON.stringify({ ...cfgDoc, config: oldCfg }));
+    const eng3 = await createTinyEngine({ checkpoint: legacy, threads: 1 });
+    expect(eng3.config).toEqual({ ...eng.config, pixelMean: 0, pixelStd: 1 });
+    await eng3.close();
     const base2 = await eng2.load(eng2.baseModel());
     const opts = { n: 2, temperature: 0.7, maxTokens: 6, seed: 9 };
     expect(await eng2.generate(base2, ps, opts)).toEqual(await eng.generate(model, ps, opts));

@@ -13,6 +13,9 @@ export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const FORMAT = 'clsrl-tiny';
 
+/** What a config.json without pixel fields means: no normalisation (the engine before pixelMean/pixelStd). */
+const LEGACY_PIXELS = { pixelMean: 0, pixelStd: 1 };
+
 export interface Checkpoint {
   cfg: TinyConfig;
   params: Float32Array;
@@ -69,7 +72,8 @@ export function loadCheckpoint(dir: string): Checkpoint {
     throw new ClsrlError('DATA_FORMAT', `${cfgPath} is not valid JSON`, { hint: 'rewrite the checkpoint with engine.save', cause });
   }
   if (doc.model_type !== FORMAT) throw new ClsrlError('DATA_FORMAT', `${cfgPath}: model_type is ${JSON.stringify(doc.model_type)}, expected '${FORMAT}'`, { hint: 'this folder is not a tiny engine checkpoint' });
-  const cfg = resolveConfig(doc.config, `${cfgPath} field config`);
+  // Checkpoints written before pixel normalisation existed have no pixelMean/pixelStd: they saw raw 0..1 pixels.
+  const cfg = resolveConfig({ ...LEGACY_PIXELS, ...doc.config }, `${cfgPath} field config`);
   let tok: Tokenizer;
   try {
     tok = Tokenizer.fromDescription(doc.tokenizer);

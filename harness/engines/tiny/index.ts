@@ -46,7 +46,7 @@ export interface TinyEngineOptions {
 export class TinyModel implements LoadedModel {
   grad: Float32Array | null = null;
   disposed = false;
-  constructor(readonly ref: ModelRef, readonly cfg: TinyConfig, readonly params: Float32Array, readonly tok: Tokenizer, readonly frozen: boolean) {}
+  constructor(readonly ref: ModelRef, readonly cfg: TinyConfig, readonly params: Float32Array, readonly frozen: boolean) {}
 }
 
 class TinyOptimizer extends AdamW {
@@ -80,6 +80,7 @@ export class TinyEngine implements Engine {
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;
 
+  private readonly tok: Tokenizer;
   private readonly drop: (() => boolean) | undefined;
 
   constructor(base: { cfg: TinyConfig; params: Float32Array; tok: Tokenizer; path?: string }, threads?: number, promptDropout = 0) {
@@ -88,13 +89,14 @@ export class TinyEngine implements Engine {
       const rand = mulberry32(base.cfg.seed ^ 0xd2095);
       this.drop = () => rand() < promptDropout;
     }
-    this.base = new TinyModel({ engine: 'tiny', id: 'base', ...(base.path ? { path: base.path } : {}) }, base.cfg, base.params, base.tok, true);
+    this.base = new TinyModel({ engine: 'tiny', id: 'base', ...(base.path ? { path: base.path } : {}) }, base.cfg, base.params, true);
+    this.tok = base.tok;
     this.baseFingerprint = fingerprintOf(base.cfg, base.params, base.tok);
   }
 
-  /** The base model's tokenizer (every model this engine loads shares it). */
+  /** The base model's tokenizer; every model this engine loads shares it (load() checks). */
   get tokenizer(): Tokenizer {
-    return this.base.tok;
+    return this.tok;
   }
 
   /** The base model's config. */
@@ -108,20 +110,20 @@ export class TinyEngine implements Engine {
 
   async load(ref: ModelRef): Promise<TinyModel> {
     if (ref.id === 'base' && (!ref.path || path.resolve(ref.path) === path.resolve(this.base.ref.path ?? ''))) {
-      return new TinyModel({ ...this.base.ref }, this.base.cfg, this.base.params.slice(), this.base.tok, false);
+      return new TinyModel({ ...this.base.ref }, this.base.cfg, this.base.params.slice(), false);
     }
     if (ref.engine !== 'tiny') throw new ClsrlError('ENGINE', `model ${ref.engine}/${ref.id} belongs to engine '${ref.engine}', not tiny`, { hint: 'load it with the engine that made it' });
     if (!ref.path) throw new ClsrlError('NOT_FOUND', `tiny model '${ref.id}' has no checkpoint path`, { hint: 'pass the folder engine.save returned' });
     const ck = loadCheckpoint(ref.path);
-    if (ck.tok.signature !== this.base.tok.signature) {
+    if (ck.tok.signature !== this.tok.signature) {
       throw new ClsrlError('ENGINE', `model ${ref.id} (${ref.path}) has a different tokenizer than the engine's base model`, { hint: 'load it with an engine created from the checkpoint it was fine-tuned from' });
     }
-    return new TinyModel({ ...ref }, ck.cfg, ck.params, ck.tok, false);
+    return new TinyModel({ ...ref }, ck.cfg, ck.params, false);
   }
 
   async freeze(model: LoadedModel): Promise<TinyModel> {
     const m = this.check(model);
-    return new TinyModel({ ...m.ref }, m.cfg, m.params.slice(), m.tok, true);
+    return new TinyModel({ ...m.ref }, m.cfg, m.params.slice(), true);
   }
 
   async generate(model: LoadedModel, prompts: PromptInput[], opts: GenerateOptions): Promise<Completion[][]> {
@@ -129,8 +131,8 @@ export class TinyEngine implements Engine {
     if (!(opts.n >= 1) || !(opts.temperature >= 0) || !(opts.maxTokens >= 0)) {
       throw new ClsrlError('BAD_CONFIG', `generate options n=${opts.n} temperature=${opts.temperature} maxTokens=${opts.maxTokens} out of range`, { hint: 'n >= 1, temperature >= 0, maxTokens >= 0' });
     }
-    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: m.tok.encodePrompt(p.text) })));
-    return generateAll(this.runtime, m.cfg, m.params, m.tok, gp, opts);
+    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: this.tok.encodePrompt(p.text) })));
+    return generateAll(this.runtime, m.cfg, m.params, this.tok, gp, opts);
   }
 
   async logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]> {
@@ -159,12 +161,12 @@ export class TinyEngine implements Engine {
   }
 
   encodeTarget(text: string): number[] {
-    return this.base.tok.encodeTarget(text);
+    return this.tok.encodeTarget(text);
   }
 
   async save(model: LoadedModel, dir: string): Promise<ModelRef> {
     const m = this.check(model);
-    saveCheckpoint(dir, m.cfg, m.params, m.tok);
+    saveCheckpoint(dir, m.cfg, m.params, this.tok);
     return { engine: 'tiny', id: path.basename(path.resolve(dir)), path: path.resolve(dir) };
   }
 
@@ -199,7 +201,7 @@ export class TinyEngine implements Engine {
       if (!(i >= 0 && i < prompts.length)) throw new ClsrlError('ENGINE', `sequence promptIndex ${i} out of range (0..${prompts.length - 1})`, { hint: 'promptIndex indexes the prompts array' });
       let hit = cache.get(i);
       if (!hit) {
-        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: m.tok.encodePrompt(prompts[i].text, weights ? this.drop : undefined) }));
+        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: this.tok.encodePrompt(prompts[i].text, weights ? this.drop : undefined) }));
         cache.set(i, hit);
       }
       return hit;
