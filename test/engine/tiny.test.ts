@@ -1,6 +1,6 @@
 // The tiny engine end to end on a small config: SFT learns an image -> text mapping, a GRPO-style
 // weighted step raises mean reward, generation matches logprobs, runs are deterministic, checkpoints
-// round-trip exactly, and bad input fails with ClsrlError.
+// round-trip exactly (bytes and BPE), patches are normalised, and bad input fails with ClsrlError.
 
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,6 +8,8 @@ import * as path from 'path';
 import type { PromptInput, TokenSeq } from '../../harness/contracts';
 import { ClsrlError } from '../../harness/errors';
 import { createTinyEngine, SPECIALS, Tokenizer, tokenizer, type TinyEngine, type TinyModel } from '../../harness/engines/tiny';
+import { patchify } from '../../harness/engines/tiny/batch';
+import { resolveConfig } from '../../harness/engines/tiny/config';
 import { ADAM, SMALL, colourImages, prompts } from './fixtures';
 
 let images: Record<string, string>;
@@ -162,22 +164,44 @@ describe('tiny engine', () => {
     expect(eng2.tokenizer.signature).toBe(tok.signature);
     const m2 = await eng2.load(eng2.baseModel());
     expect(await eng2.generate(m2, ps, { n: 1, temperature: 0, maxTokens: 8, seed: 0 })).toEqual(out);
-    // prompt BPE-dropout changes training (seeded: two engines agree) but never generation
-    const dropped = async () => {
-      const e = await createTinyEngine({ config: SMALL, seed: 2, threads: 1, merges: tok.merges, promptDropout: 0.5 });
+    // prompt BPE-dropout changes training (seeded: two engines agree) but never generation or logprobs
+    const trained = async (promptDropout: number) => {
+      const e = await createTinyEngine({ config: SMALL, seed: 2, threads: 1, merges: tok.merges, promptDropout });
       const m = await e.load(e.baseModel());
+      const seqs: TokenSeq[] = [{ promptIndex: 0, tokens: e.encodeTarget('red') }];
+      const before = { gen: await e.generate(m, ps, { n: 2, temperature: 1, maxTokens: 6, seed: 4 }), lp: await e.logprobs(m, ps, seqs) };
       const l = await sft(e, m, 3);
       await e.close();
-      return l;
+      return { before, losses: l };
     };
-    const [d1, d2] = [await dropped(), await dropped()];
-    expect(d1).toEqual(d2);
+    const [d1, d2, plain] = [await trained(0.5), await trained(0.5), await trained(0)];
+    expect(d1.losses).toEqual(d2.losses);
+    expect(d1.losses[0]).not.toBeCloseTo(plain.losses[0], 6); // the dropped prompt tokens really differ
+    expect(d1.before).toEqual(plain.before);
     // a byte-level engine refuses the BPE model, and a config.json whose vocabSize disagrees is named
     const bytesEng = await engine(3);
     await expect(bytesEng.load({ engine: 'tiny', id: 'x', path: dir })).rejects.toThrow(/different tokenizer/);
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...doc, tokenizer: { ...doc.tokenizer, merges: doc.tokenizer.merges.slice(1) } }));
-    await expect(createTinyEngine({ checkpoint: dir })).rejects.toThrow(/config.json.*vocabSize|not a byte or an earlier merge/);
+    const rewrite = (merges: number[][]) => fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...doc, tokenizer: { ...doc.tokenizer, merges } }));
+    rewrite(doc.tokenizer.merges.slice(0, -1));
+    await expect(createTinyEngine({ checkpoint: dir })).rejects.toThrow(/config\.json: config\.vocabSize is \d+ but the tokenizer has \d+ ids/);
+    rewrite([[SPECIALS.end, 97], ...doc.tokenizer.merges.slice(1)]);
+    await expect(createTinyEngine({ checkpoint: dir })).rejects.toThrow(/config\.json: tokenizer merge 0 uses id 261, which is not a byte or an earlier merge/);
     await Promise.all([eng.close(), eng2.close(), bytesEng.close()]);
+  });
+
+  it('patchify normalises pixels with pixelMean/pixelStd and lays out (patch, channel, dy, dx)', () => {
+    const cfg = resolveConfig({ ...SMALL, imageSize: 4, patchSize: 2, pixelMean: 0.5, pixelStd: 0.25, maxContext: 32 });
+    const S = 4;
+    const img = new Float32Array(3 * S * S);
+    for (let c = 0; c < 3; c++) for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) img[c * S * S + y * S + x] = (c * 16 + y * 4 + x) / 64;
+    const out = patchify(img, cfg);
+    expect(out).toHaveLength(4 * 12); // P = 4 patches of 3 x 2 x 2
+    const norm = (c: number, y: number, x: number) => ((c * 16 + y * 4 + x) / 64 - 0.5) / 0.25;
+    // patch 1 is the top-right 2x2 block: channel 0 rows 0-1, x 2-3, then channel 1 ...
+    expect(Array.from(out.subarray(12, 16))).toEqual([norm(0, 0, 2), norm(0, 0, 3), norm(0, 1, 2), norm(0, 1, 3)].map(Math.fround));
+    expect(out[12 + 4]).toBeCloseTo(norm(1, 0, 2), 6);
+    const raw = patchify(img, { ...cfg, pixelMean: 0, pixelStd: 1 });
+    expect(raw[12]).toBeCloseTo(2 / 64, 7);
   });
 
   it('AdamW schedules: warmup then constant, linear or cosine decay', async () => {
