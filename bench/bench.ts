@@ -11,12 +11,11 @@ import sharp from 'sharp';
 import type { PromptInput, TokenSeq } from '../harness/contracts';
 import { createTinyEngine } from '../harness/engines/tiny';
 import { dims } from '../harness/engines/tiny/config';
-import { patchify } from '../harness/engines/tiny/batch';
 import { buildGroupGraph } from '../harness/engines/tiny/train-graph';
-import { loadImage } from '../harness/images';
 import { Graph, matmul } from '../harness/onnx';
 import { ort } from '../harness/onnx/ort';
 import { mulberry32 } from '../harness/engines/tiny/params';
+import { SYSTEM_PYTHON, torchTrainSpec } from '../scripts/torch-spec';
 
 const args = process.argv.slice(2);
 const flag = (name: string): boolean => args.includes(`--${name}`);
@@ -69,10 +68,9 @@ async function gemmPeak(): Promise<number> {
 }
 
 /** Debian's python3-torch lives in the system interpreter (a pyenv `python3` on PATH would not see it). */
-const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 function ensureTorch(): boolean {
-  const ok = (): boolean => spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  const ok = (): boolean => spawnSync(SYSTEM_PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
   const hasOpenblas = (): boolean => spawnSync('dpkg', ['-s', 'libopenblas0-pthread'], { stdio: 'ignore' }).status === 0;
   if (ok() && hasOpenblas()) return true;
   log('installing python3-torch and libopenblas0-pthread with apt-get (one time)...');
@@ -158,20 +156,18 @@ async function main(): Promise<void> {
   let torchMs: number | null = null;
   let torchTokensPerS: number | null = null;
   if (ensureTorch()) {
-    const patchesOf = await Promise.all(imgs.map(async (p) => Array.from(patchify((await loadImage(p, cfg.imageSize)).data, cfg))));
     const promptTokens = eng.tokenizer.encodePrompt(PROMPT_TEXT); // the model's own tokenizer (BPE for the shipped base)
     const spec = {
       checkpoint: ck,
       threads: THREADS,
       warmup: 2,
       repeats: REPEATS,
-      patches: patchesOf.flat(),
-      train: { rows: seqs.map((s, k) => ({ patch: s.promptIndex, prompt: promptTokens, seq: s.tokens, weights: weights[k] })) },
+      ...(await torchTrainSpec(eng, prompts, seqs, weights)),
       generate: { n: SAMPLES, maxTokens: ANSWER, temperature: 1, prompts: prompts.map(() => promptTokens), patch: prompts.map((_, i) => i) },
     };
     fs.writeFileSync(path.join(work, 'spec.json'), JSON.stringify(spec));
     const script = path.resolve(__dirname, '../scripts/torch_ref.py');
-    const res = spawnSync(PYTHON, [script, path.join(work, 'spec.json')], { env: torchEnv(), encoding: 'utf8', maxBuffer: 1 << 26 });
+    const res = spawnSync(SYSTEM_PYTHON, [script, path.join(work, 'spec.json')], { env: torchEnv(), encoding: 'utf8', maxBuffer: 1 << 26 });
     if (res.status === 0) {
       const t = JSON.parse(res.stdout.trim().split('\n').pop() as string);
       torchMs = t.trainStepMs;

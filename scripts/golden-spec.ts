@@ -8,12 +8,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createTinyEngine } from '../harness/engines/tiny';
-import { patchify } from '../harness/engines/tiny/batch';
-import { loadCheckpoint } from '../harness/engines/tiny/checkpoint';
-import { tokenizer } from '../harness/engines/tiny/tokenizer';
-import { loadImage } from '../harness/images';
 import { SMALL, colourImages, prompts } from '../test/engine/fixtures';
 import { goldenSeqs } from '../test/engine/golden-inputs';
+import { SYSTEM_PYTHON, torchTrainSpec } from './torch-spec';
 
 async function main(): Promise<void> {
   const ps = prompts(await colourImages()).slice(0, 2);
@@ -22,17 +19,10 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-golden-'));
   const ck = path.join(work, 'ck');
   await eng.save(model, ck);
-  const { cfg } = loadCheckpoint(ck);
   const { seqs, weights } = goldenSeqs((t) => eng.encodeTarget(t));
-  const patches = await Promise.all(ps.map(async (p) => Array.from(patchify((await loadImage(p.image, cfg.imageSize)).data, cfg))));
-  const spec = {
-    checkpoint: ck,
-    patches: patches.flat(),
-    train: { rows: seqs.map((s, k) => ({ patch: s.promptIndex, prompt: tokenizer.encodePrompt(ps[s.promptIndex].text), seq: s.tokens, weights: weights[k] })) },
-  };
+  const spec = { checkpoint: ck, ...(await torchTrainSpec(eng, ps, seqs, weights)) };
   fs.writeFileSync(path.join(work, 'spec.json'), JSON.stringify(spec));
-  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const res = spawnSync(python, [path.resolve(__dirname, 'torch_ref.py'), '--golden', path.join(work, 'spec.json')], { encoding: 'utf8' });
+  const res = spawnSync(SYSTEM_PYTHON, [path.resolve(__dirname, 'torch_ref.py'), '--golden', path.join(work, 'spec.json')], { encoding: 'utf8' });
   await eng.close();
   fs.rmSync(work, { recursive: true, force: true });
   if (res.status !== 0) throw new Error(`torch_ref.py --golden failed:\n${res.stderr}`);

@@ -72,8 +72,10 @@ async function main(): Promise<void> {
   log(`${images.length} pretraining images over ${TASK_NAMES.length} tasks`);
 
   const config: Partial<TinyConfig> = argv.config ? JSON.parse(argv.config) : {};
-  const bpeTexts = corpusBatch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]);
-  const tok = Tokenizer.train(argv.merges > 0 ? bpeTexts : [], argv.merges);
+  const tok =
+    argv.merges > 0
+      ? Tokenizer.train(corpusBatch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]), argv.merges)
+      : new Tokenizer();
   log(`tokenizer: ${tok.merges.length} BPE merges (vocabulary ${tok.vocabSize}) from ${argv['bpe-examples']} corpus examples`);
   const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges, promptDropout: argv['prompt-dropout'] });
   const model = await engine.load(engine.baseModel());

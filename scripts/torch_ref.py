@@ -163,9 +163,8 @@ def golden(spec):
     torch.set_default_dtype(torch.float64)
     cfg = json.load(open(spec["checkpoint"] + "/config.json"))["config"]
     weights = {k: v.double() for k, v in load_safetensors(spec["checkpoint"] + "/model.safetensors").items()}
-    model = Tiny(cfg, weights).double()
+    model = Tiny(cfg, weights)  # float64 throughout: default dtype set above, weights converted
     patches, tokens, targets, w = train_batch(spec, model)
-    patches, w = patches.double(), w.double()
     logp = model(patches, tokens).log_softmax(-1).gather(-1, targets.unsqueeze(-1)).squeeze(-1)
     loss = -(logp * w).sum()
     loss.backward()
