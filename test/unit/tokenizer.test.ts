@@ -60,8 +60,29 @@ describe('tokenizer', () => {
     expect(t.encode(text, seeded(1))).toEqual(a);
     expect(t.decode(a)).toBe(text);
     expect(a.length).toBeGreaterThan(t.encode(text).length);
-    expect(t.encode(text, () => false)).toEqual(t.encode(text)); // nothing dropped: same tokens as without dropout
+    expect(t.encode(text, () => false)).toEqual(t.encode(text)); // nothing dropped: the cached path's tokens
     expect(t.encode('Forest', () => true)).toEqual([...Buffer.from('Forest')]); // everything dropped: bytes
+  });
+
+  it('encoding equals applying the merges in order, each to every occurrence (how training saw them)', () => {
+    const t = Tokenizer.train([...corpus, 'aaaa aaab abab baba', 'Meadow Meadows Mead'].flatMap((x) => [x, x]), 500);
+    const reference = (word: string): number[] => {
+      let ids = [...Buffer.from(word)];
+      t.merges.forEach(([a, b], i) => {
+        const out: number[] = [];
+        for (let k = 0; k < ids.length; k++) {
+          if (k + 1 < ids.length && ids[k] === a && ids[k + 1] === b) {
+            out.push(BASE_VOCAB + i);
+            k++;
+          } else out.push(ids[k]);
+        }
+        ids = out;
+      });
+      return ids;
+    };
+    for (const w of ['Forest', 'Pasture', 'aaaa', 'aaab', 'abab', 'baba', 'aaaaaaa', 'Meadows', 'Mead', 'Meadowland', 'xyz']) {
+      expect(t.encode(w)).toEqual(reference(w));
+    }
   });
 
   it('describe() rebuilds the same tokenizer; malformed merges are refused with a reason', () => {
