@@ -6,6 +6,20 @@ import type { TinyConfig } from '../harness/engines/tiny';
 import type { WorldOptions } from '../suites/synthetic/world';
 import type { TaskAccuracy } from './pretrain-eval';
 
+/** Stage 1: the vision tower trained alone on class-ID classification. */
+export interface VisionRecord {
+  steps: number;
+  batch: number;
+  lr: number;
+  /** Labels: every (task, class) pair. */
+  classes: number;
+  curve: { step: number; loss: number; accuracy: number }[];
+  /** Percent correct on every task's validation images. */
+  heldOutAccuracy: number;
+  heldOutImages: number;
+  minutes: number;
+}
+
 export interface PretrainRecord {
   seed: number;
   steps: number;
@@ -23,6 +37,9 @@ export interface PretrainRecord {
   bpeExamples?: number;
   /** BPE-dropout probability applied to training prompts. */
   promptDropout?: number;
+  /** Initial text position table ('sinusoid' or the engine's 'random'; absent in older records = random). */
+  posInit?: 'sinusoid' | 'random';
+  vision?: VisionRecord;
   losses: { step: number; loss: number }[];
   zeroShot: TaskAccuracy[];
   meanZeroShot: number;
@@ -57,7 +74,7 @@ export function modelCard(r: PretrainRecord): string {
     '```',
     '',
     `Seed ${r.seed}; ${r.threads} ONNX Runtime threads; ${r.totalMinutes.toFixed(1)} min in total on this machine ` +
-      `(training ${r.trainMinutes.toFixed(1)} min, zero-shot evaluation ${r.evalMinutes.toFixed(1)} min).`,
+      `(${r.vision ? `vision stage ${r.vision.minutes.toFixed(1)} min, ` : ''}language stage ${r.trainMinutes.toFixed(1)} min, zero-shot evaluation ${r.evalMinutes.toFixed(1)} min).`,
     '',
     '## Model',
     '',
@@ -83,8 +100,10 @@ export function modelCard(r: PretrainRecord): string {
     '',
     '## Training',
     '',
-    `SFT through the engine's \`step\` with weights 1/(len x batch) on target tokens; ${r.steps} AdamW updates of ${r.batch} examples,`,
-    `peak lr ${r.lr}, ${r.warmup} warmup steps then cosine decay, weight decay 0.01, betas (0.9, 0.98), gradient clip 1.`,
+    ...(r.vision ? visionSection(r.vision) : []),
+    `${r.vision ? 'Stage 2, the whole model: ' : ''}SFT through the engine's \`step\` with weights 1/(len x batch) on target tokens; ${r.steps} AdamW updates of ${r.batch} examples,`,
+    `peak lr ${r.lr}, ${r.warmup} warmup steps then cosine decay, weight decay 0.01, betas (0.9, 0.98), gradient clip 1.` +
+      (r.posInit === 'sinusoid' ? ' The text position table starts as sinusoids (at the random init\'s scale) and is trained.' : ''),
     '',
     `Loss (mean per-token NLL over 20-step windows, per ${r.merges ? 'BPE' : 'byte'} token): \`${sparkline(r.losses.map((l) => l.loss))}\``,
     '',
@@ -105,6 +124,17 @@ export function modelCard(r: PretrainRecord): string {
     targetLine(r),
     '',
   ].join('\n');
+}
+
+function visionSection(v: VisionRecord): string[] {
+  const last = v.curve[v.curve.length - 1];
+  return [
+    `Stage 1, the vision tower alone: the image tokens are mean-pooled and a linear head (discarded afterwards) classifies`,
+    `the ${v.classes} (task, class) pairs, ${v.steps} AdamW updates of ${v.batch} pretraining images, peak lr ${v.lr}, 30 warmup steps then`,
+    `cosine decay, weight decay 0.05. Final training accuracy ${(100 * (last?.accuracy ?? 0)).toFixed(1)}% (last 100 updates);`,
+    `held out on the tasks' ${v.heldOutImages} validation images: **${v.heldOutAccuracy.toFixed(1)}%** (chance ${(100 / v.classes).toFixed(1)}%).`,
+    '',
+  ];
 }
 
 /** The shipped model's target: above chance on every task, 25-75% on average (room to help or hurt). */

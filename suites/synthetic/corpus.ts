@@ -17,8 +17,9 @@ export interface CorpusExample {
   target: string;
 }
 
-/** Share of each kind in the stream (sums to 1). Choice and think dominate: they teach the skill used on tasks. */
-export const KIND_WEIGHTS: Record<CorpusKind, number> = { caption: 0.1, attribute: 0.1, name: 0.1, choice: 0.33, think: 0.37 };
+/** Share of each kind in the stream (sums to 1). Choice and think dominate: they teach the skill used on tasks;
+ * naming (short prompts, the name as the whole target) is the cheapest direct image-to-name signal. */
+export const KIND_WEIGHTS: Record<CorpusKind, number> = { caption: 0.05, attribute: 0.1, name: 0.2, choice: 0.3, think: 0.35 };
 
 const CAPTION_PROMPTS = ['Describe the picture.', 'What does this image show?', 'Write a short caption for the image.', 'Give a one-line description.'];
 

@@ -46,8 +46,9 @@ export interface WorldOptions {
   pretrain: number;
 }
 
-/** Default sizes: 16 train (room for 4- and 8-shot sampling), 4 val, 10 test per class. */
-export const DEFAULT_WORLD: WorldOptions = { seed: 1, train: 16, val: 4, test: 10, pretrain: 40 };
+/** Default sizes: 16 train (room for 4- and 8-shot sampling), 4 val, 10 test per class; 120 pretraining
+ * images per class (with 40 the vision tower memorised them: 63% train vs 38% held-out accuracy). */
+export const DEFAULT_WORLD: WorldOptions = { seed: 1, train: 16, val: 4, test: 10, pretrain: 120 };
 
 /** The folder under the cache that holds a world with these options. */
 export function worldDirName(o: WorldOptions): string {
