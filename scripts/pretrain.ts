@@ -26,7 +26,7 @@ import { zeroShotAccuracy } from './pretrain-eval';
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
   .option('seed', { type: 'number', default: 1, describe: 'seed of the initialisation and the corpus stream' })
-  .option('steps', { type: 'number', default: 3200, describe: 'stage 2 (whole model) optimizer updates' })
+  .option('steps', { type: 'number', default: 3600, describe: 'stage 2 (whole model) optimizer updates' })
   .option('batch', { type: 'number', default: 32, describe: 'examples per update' })
   .option('lr', { type: 'number', default: 3e-3, describe: 'peak learning rate (cosine after warmup)' })
   .option('merges', { type: 'number', default: 2000, describe: 'most BPE merges to train on the corpus text (0 = byte-level tokenizer)' })
@@ -38,6 +38,7 @@ const argv = yargs(hideBin(process.argv))
   .option('vision-lr', { type: 'number', default: 3e-3, describe: 'stage 1: peak learning rate (cosine after 30 warmup steps)' })
   .option('pos-init', { choices: ['sinusoid', 'random'] as const, default: 'sinusoid' as const, describe: 'initial text position table: sinusoids (every position starts distinct) or the engine\'s random init' })
   .option('images-per-class', { type: 'number', default: DEFAULT_WORLD.pretrain, describe: 'pretraining images per class to render and train on' })
+  .option('arena-sessions', { type: 'number', default: 12, describe: 'train-graph sessions kept warm (each batch shape is one; ~0.4 GB each)' })
   .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
   .option('out', { type: 'string', default: 'models/tiny-base', describe: 'checkpoint folder to write' })
   .option('cache', { type: 'string', default: '.cache', describe: 'cache folder for the synthetic world' })
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
       ? Tokenizer.train(corpusBatch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]), argv.merges)
       : new Tokenizer();
   log(`tokenizer: ${tok.merges.length} BPE merges (vocabulary ${tok.vocabSize}) from ${argv['bpe-examples']} corpus examples`);
-  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges, promptDropout: argv['prompt-dropout'] });
+  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges, promptDropout: argv['prompt-dropout'], arenaSessions: argv['arena-sessions'] });
   const model = (await engine.load(engine.baseModel())) as TinyModel;
   if (argv['pos-init'] === 'sinusoid') sinusoidPositions(model);
   const vision = argv['vision-steps'] > 0 ? await visionStage(model, images, dataRoot) : undefined;
