@@ -219,6 +219,24 @@ describe('tiny engine', () => {
     expect(() => eng.createOptimizer(m, ADAM({ beta2: 1 }))).toThrow(/beta2/);
   });
 
+  it('arenaSessions sets how many train-graph sessions stay warm', async () => {
+    const warm = async (arenaSessions?: number): Promise<number> => {
+      const eng = await createTinyEngine({ config: SMALL, seed: 1, threads: 1, ...(arenaSessions ? { arenaSessions } : {}) });
+      const model = await eng.load(eng.baseModel());
+      const opt = eng.createOptimizer(model, ADAM());
+      // 1, 2, 4 and 8 rows: four batch shapes, four train sessions built.
+      for (const rows of [1, 2, 4, 8]) {
+        const seqs = Array.from({ length: rows }, () => ({ promptIndex: 0, tokens: [97, 98] }));
+        await eng.step(model, [ps[0]], seqs, seqs.map(() => [1, 1]), opt);
+      }
+      const kept = eng.runtime.keys().filter((k) => k.startsWith('train:')).length;
+      await eng.close();
+      return kept;
+    };
+    expect(await warm()).toBe(2);
+    expect(await warm(3)).toBe(3);
+  });
+
   it('rejects bad input with ClsrlError', async () => {
     const eng = await engine();
     const model = await eng.load(eng.baseModel());
@@ -228,6 +246,7 @@ describe('tiny engine', () => {
     await expect(createTinyEngine({ config: { dModel: 30, nHeads: 4 } })).rejects.toThrow(/nHeads/);
     await expect(createTinyEngine({ thread: 2 })).rejects.toThrow(/unknown/);
     await expect(createTinyEngine({ config: SMALL, promptDropout: 1 })).rejects.toThrow(/promptDropout/);
+    await expect(createTinyEngine({ config: SMALL, arenaSessions: 0 })).rejects.toThrow(/arenaSessions/);
     await expect(createTinyEngine({ checkpoint: '/x', merges: [] })).rejects.toThrow(/merges and checkpoint/);
     await expect(createTinyEngine({ checkpoint: '/nonexistent/ck' })).rejects.toThrow(/no tiny checkpoint/);
     await eng.close();
