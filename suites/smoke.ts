@@ -13,7 +13,7 @@ export const suite: SuiteDef = {
   name: 'smoke',
   description:
     'Synthetic smoke test: SynthSat and SynthActions (10 and 12 classes); 4 shots, seed 1, base-to-new and few-shot; ' +
-    'zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL with small budgets on the tiny engine',
+    'zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL with small budgets on the tiny engine; up to 60 test images per set',
   ...synthData(SMOKE_TASKS),
   settings: [
     { setting: 'base-to-new', shots: [4], seeds: [1] },
@@ -22,6 +22,6 @@ export const suite: SuiteDef = {
   methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
   engine: 'tiny',
   methodConfig: methodBudgets(SMOKE_BUDGET),
-  prompt: { evalLimit: 30 },
+  prompt: { evalLimit: 60 },
   eval: { maxTokens: SYNTH_MAX_TOKENS },
 };
