@@ -18,6 +18,6 @@ export const suite: SuiteDef = {
   methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
   engine: 'tiny',
   methodConfig: methodBudgets(REPLICA_BUDGET),
-  prompt: { candidateRule: 'code', evalLimit: 30 },
+  prompt: { candidateRule: 'code', evalLimit: 60 },
   eval: { maxTokens: SYNTH_MAX_TOKENS },
 };

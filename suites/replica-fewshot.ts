@@ -17,6 +17,6 @@ export const suite: SuiteDef = {
   engine: 'tiny',
   methodConfig: methodBudgets(REPLICA_BUDGET),
   // transfer multiplies evaluations by 11: smaller cap per set than base-to-new
-  prompt: { candidateRule: 'code', evalLimit: 12 },
+  prompt: { candidateRule: 'code', evalLimit: 40 },
   eval: { maxTokens: SYNTH_MAX_TOKENS },
 };
