@@ -91,7 +91,8 @@ export const synthCars: SynthTask = {
     const paint = anyColour(rng, 25, 70, 85);
     const glass = anyColour(rng, 70, 90, 30);
     const wr = a.wheels === 'large' ? 5.2 : 3.4;
-    const spoiler = a.spoiler === 'none' ? '' : `<polygon points="18,-6 19,-11 25,-11 24,-6" fill="${paint}" stroke="#222" stroke-width="0.6"/>`;
+    // A dark wing ~5 px across at 32 px: in paint colour and 6 units wide it was invisible to the tiny model (v1).
+    const spoiler = a.spoiler === 'none' ? '' : `<polygon points="15,-6 17,-15 27,-15 25,-6" fill="#1b1b1b"/>`;
     const car =
       `<polygon points="${CABINS[body]}" fill="${glass}" stroke="${paint}" stroke-width="2.2"/>` +
       `<rect x="-24" y="-7" width="48" height="10" rx="3" fill="${paint}"/>${spoiler}` +
