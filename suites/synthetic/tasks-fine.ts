@@ -172,16 +172,19 @@ const WING_SHAPES: Record<string, string> = {
   delta: '-14,0 12,-24 16,-24 16,24 12,24',
 };
 
-function aircraft(wing: string, engines: number, tail: string, paint: string): string {
+function aircraft(wing: string, engines: number, tail: string, paint: string, fin: string): string {
   let s = `<polygon points="${WING_SHAPES[wing]}" fill="${paint}"/>`;
   s += `<ellipse cx="0" cy="0" rx="25" ry="3.6" fill="${paint}"/>`;
   const ys = engines === 2 ? [-11, 11] : [-8, -17, 8, 17];
   const ex = wing === 'straight' ? -4 : wing === 'swept' ? 1 : 4;
   for (const y of ys) s += `<rect x="${ex + Math.abs(y) * (wing === 'swept' ? 0.35 : 0)}" y="${y - 1.6}" width="7" height="3.2" rx="1.2" fill="#333"/>`;
+  // Tail seen from above: the stabiliser, then the fins in a red livery accent so they read at 32 px
+  // (v2 drew both tails as paint-coloured stabilisers of nearly the same outline and the model never told
+  // them apart): one fin on the centre line, or two at the stabiliser tips.
   const tx = 19;
-  s += tail === 'twin'
-    ? `<polygon points="${tx},-3 ${tx + 5},-11 ${tx + 7},-11 ${tx + 5},-2" fill="${paint}"/><polygon points="${tx},3 ${tx + 5},11 ${tx + 7},11 ${tx + 5},2" fill="${paint}"/>`
-    : `<polygon points="${tx},-1 ${tx + 4},-9 ${tx + 7},-9 ${tx + 6},0 ${tx + 7},9 ${tx + 4},9 ${tx},1" fill="${paint}"/>`;
+  s += `<polygon points="${tx},-1 ${tx + 4},-10 ${tx + 7},-10 ${tx + 6},0 ${tx + 7},10 ${tx + 4},10 ${tx},1" fill="${paint}"/>`;
+  const fins = tail === 'twin' ? [-9, 9] : [0];
+  for (const y of fins) s += `<rect x="${tx + 1}" y="${y - 1.8}" width="8" height="3.6" rx="1" fill="${fin}"/>`;
   return s;
 }
 
@@ -192,16 +195,20 @@ export const synthAircraft: SynthTask = {
   questionPrefix: 'What type of aircraft is in the photo?',
   noun: 'aircraft',
   noise: 7,
-  variation: 'heading (any rotation), position, size, livery shade, sky or runway background, clouds, pixel noise',
+  variation: 'heading (within 35 degrees of nose-left), position, size, livery colour (never the sky\'s), sky colour, clouds, pixel noise',
   classes: aircraftRows.map((a) => ({ name: `${a.wing} ${a.variant}`, attrs: { wings: WINGS[a.wing], engines: String(VARIANTS[a.variant].engines), tail: VARIANTS[a.variant].tail } })),
   draw(c, rng) {
     const a = this.classes[c].attrs;
-    const paint = colour(rng, rng.pick(['white', 'grey', 'blue']), 1.5);
-    const p = placement(rng, { shift: 4, scale: [0.85, 1.05], rot: 180 });
+    // The livery never shares the sky's colour family (v2 allowed grey on grey and blue on blue), and the
+    // heading stays within 35 degrees of nose-left as in side-on spotter photos (v2: any rotation).
+    const skyName = rng.pick(['blue', 'teal', 'grey']);
+    const paint = colour(rng, rng.pick(['white', 'grey', 'blue'].filter((n) => n !== skyName)), 1.5);
+    const fin = colour(rng, 'red', 1.5);
+    const p = placement(rng, { shift: 4, scale: [0.85, 1.05], rot: 35 });
     let clouds = '';
     for (let i = 0; i < 3; i++) clouds += `<ellipse cx="${f(rng.range(0, 64))}" cy="${f(rng.range(0, 64))}" rx="${f(rng.range(5, 12))}" ry="${f(rng.range(2, 5))}" fill="#fff" opacity="0.35"/>`;
-    const sky = `<rect width="64" height="64" fill="${colour(rng, rng.pick(['blue', 'teal', 'grey']), 2)}"/>`;
-    return sky + clouds + placed(p, aircraft(a.wings, Number(a.engines), a.tail, paint));
+    const sky = `<rect width="64" height="64" fill="${colour(rng, skyName, 2)}"/>`;
+    return sky + clouds + placed(p, aircraft(a.wings, Number(a.engines), a.tail, paint, fin));
   },
   describe(c) {
     const a = this.classes[c].attrs;

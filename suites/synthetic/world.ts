@@ -10,7 +10,7 @@ import { synthSat, synthTextures } from './tasks-surfaces';
 import type { SynthTask } from './task';
 
 /** Bump when any drawing code changes, so cached worlds are regenerated. */
-export const WORLD_VERSION = 'v2';
+export const WORLD_VERSION = 'v3';
 
 /** The eleven tasks in the order the paper lists the CoOp datasets they mirror. */
 export const TASKS: readonly SynthTask[] = [
