@@ -113,7 +113,7 @@ export function modelCard(r: PretrainRecord): string {
     '',
     '## Zero-shot accuracy per task',
     '',
-    'Test images of each task (evenly spread, up to the limit), the paper\'s few-shot prompt (question prefix, every class',
+    'Test images of each task (a seeded sample up to the limit, the harness\'s `evalLimit` rule), the paper\'s few-shot prompt (question prefix, every class',
     'in the candidate list, the think evaluation template), greedy decoding, the paper\'s lenient match.',
     '',
     '| task | mirrors | classes | n | accuracy % | chance % | formatted % |',

@@ -44,7 +44,7 @@ const argv = yargs(hideBin(process.argv))
   .option('cache', { type: 'string', default: '.cache', describe: 'cache folder for the synthetic world' })
   .option('work', { type: 'string', default: '.cache/pretrain', describe: 'folder for intermediate checkpoints and the log' })
   .option('save-every', { type: 'number', default: 200, describe: 'intermediate checkpoint every N steps (0 = never)' })
-  .option('eval-limit', { type: 'number', default: 60, describe: 'test images per task for the zero-shot table' })
+  .option('eval-limit', { type: 'number', default: 180, describe: 'test images per task for the zero-shot table (a seeded sample; 0 = all)' })
   .option('config', { type: 'string', default: '{"visionLayers":2}', describe: 'JSON overrides of the tiny model config (the engine default otherwise)' })
   .option('eval-only', { type: 'string', describe: 'only evaluate this checkpoint folder zero-shot (updates its pretrain.json and card when present)' })
   .strict()
@@ -68,7 +68,8 @@ async function evalOnly(dir: string): Promise<void> {
   const recFile = path.join(dir, 'pretrain.json');
   if (fs.existsSync(recFile)) {
     const rec = JSON.parse(fs.readFileSync(recFile, 'utf8')) as PretrainRecord;
-    Object.assign(rec, { zeroShot: acc, meanZeroShot: mean, evalMinutes: (Date.now() - t0) / 60000 });
+    // Training never reads test images, so only the evaluation's test count follows the current default.
+    Object.assign(rec, { world: { ...rec.world, test: DEFAULT_WORLD.test }, zeroShot: acc, meanZeroShot: mean, evalMinutes: (Date.now() - t0) / 60000 });
     fs.writeFileSync(recFile, JSON.stringify(rec, null, 1));
     writeModelCard(path.join(dir, 'MODEL_CARD.md'), rec);
     log(`updated ${recFile} and MODEL_CARD.md`);
