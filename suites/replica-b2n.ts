@@ -1,5 +1,5 @@
 // Replica of the paper's base-to-new protocol on the eleven synthetic tasks: 4 shots on base classes,
-// the code's candidate rule, G = 4, one seed, budgets scaled down for the tiny engine on 2 cores.
+// the code's candidate rule, G = 4, seeds 1-3, budgets scaled down for the tiny engine on 2 cores.
 
 import type { SuiteDef } from '../harness/contracts';
 import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
@@ -12,9 +12,9 @@ export const suite: SuiteDef = {
   name: 'replica-b2n',
   description:
     'Paper base-to-new protocol scaled down on the 11 synthetic tasks: 4-shot base-class training, base and new test sets, ' +
-    'seed 1; zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL on the tiny engine',
+    'seeds 1-3 (CoOp\'s three); zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL on the tiny engine',
   ...synthData(TASK_NAMES),
-  settings: [{ setting: 'base-to-new', shots: [4], seeds: [1] }],
+  settings: [{ setting: 'base-to-new', shots: [4], seeds: [1, 2, 3] }],
   methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
   engine: 'tiny',
   methodConfig: methodBudgets(REPLICA_BUDGET),

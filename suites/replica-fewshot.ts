@@ -9,10 +9,10 @@ import { TASK_NAMES } from './synthetic/world';
 export const suite: SuiteDef = {
   name: 'replica-fewshot',
   description:
-    'Paper few-shot protocol scaled down on the 11 synthetic tasks: 4 shots over all classes, seed 1, test sets plus transfer ' +
+    'Paper few-shot protocol scaled down on the 11 synthetic tasks: 4 shots over all classes, seeds 1-3 (CoOp\'s three), test sets plus transfer ' +
     'to every other task; zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL on the tiny engine',
   ...synthData(TASK_NAMES),
-  settings: [{ setting: 'few-shot', shots: [4], seeds: [1], transfer: true }],
+  settings: [{ setting: 'few-shot', shots: [4], seeds: [1, 2, 3], transfer: true }],
   methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
   engine: 'tiny',
   methodConfig: methodBudgets(REPLICA_BUDGET),
