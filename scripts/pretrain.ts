@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { createTinyEngine, Tokenizer, type TinyConfig, type TinyModel } from '../harness/engines/tiny';
+import { createTinyEngine, Tokenizer, type TinyConfig, type TinyEngine, type TinyModel } from '../harness/engines/tiny';
 import { patchify } from '../harness/engines/tiny/batch';
 import { dims } from '../harness/engines/tiny/config';
 import { layout } from '../harness/engines/tiny/params';
@@ -21,7 +21,8 @@ import { SYNTH_MAX_TOKENS } from '../suites/synthetic/suite-kit';
 import { DEFAULT_WORLD, TASK_NAMES, WORLD_VERSION, datasetDefs } from '../suites/synthetic/world';
 import { writeModelCard, type PretrainRecord, type VisionRecord } from './pretrain-card';
 import type { PretrainImage } from '../suites/synthetic/materialise';
-import { zeroShotAccuracy } from './pretrain-eval';
+import { mean as meanOf } from '../reports/stats';
+import { zeroShotAccuracy, type TaskAccuracy } from './pretrain-eval';
 
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
@@ -55,16 +56,22 @@ function log(msg: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 }
 
+/** Zero-shot accuracy on every task's test images (the model card's table), logged per task and as a mean. */
+async function measureZeroShot(engine: TinyEngine, model: TinyModel, dataRoot: string): Promise<{ acc: TaskAccuracy[]; mean: number }> {
+  const acc = await zeroShotAccuracy(engine, model, dataRoot, TASK_NAMES, { limit: argv['eval-limit'], maxTokens: SYNTH_MAX_TOKENS });
+  for (const a of acc) log(`${a.task.padEnd(14)} ${a.accuracy.toFixed(1)}% (chance ${a.chance.toFixed(1)}%, n ${a.n}, formatted ${a.formatted.toFixed(0)}%)`);
+  const m = meanOf(acc.map((a) => a.accuracy));
+  log(`mean zero-shot accuracy ${m.toFixed(1)}%`);
+  return { acc, mean: m };
+}
+
 /** Re-measures zero-shot accuracy of a checkpoint; refreshes its record and model card if it has them. */
 async function evalOnly(dir: string): Promise<void> {
   const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world: DEFAULT_WORLD });
   const engine = await createTinyEngine({ checkpoint: dir, threads: argv.threads });
   const model = await engine.load(engine.baseModel());
   const t0 = Date.now();
-  const acc = await zeroShotAccuracy(engine, model, dataRoot, TASK_NAMES, { limit: argv['eval-limit'], maxTokens: SYNTH_MAX_TOKENS });
-  const mean = acc.reduce((s, a) => s + a.accuracy, 0) / acc.length;
-  for (const a of acc) log(`${a.task.padEnd(14)} ${a.accuracy.toFixed(1)}% (chance ${a.chance.toFixed(1)}%, n ${a.n}, formatted ${a.formatted.toFixed(0)}%)`);
-  log(`mean zero-shot accuracy ${mean.toFixed(1)}%`);
+  const { acc, mean } = await measureZeroShot(engine, model, dataRoot);
   const recFile = path.join(dir, 'pretrain.json');
   if (fs.existsSync(recFile)) {
     const rec = JSON.parse(fs.readFileSync(recFile, 'utf8')) as PretrainRecord;
@@ -225,10 +232,7 @@ async function main(): Promise<void> {
   const trainMs = Date.now() - trainStart;
   log(`training done in ${(trainMs / 60000).toFixed(1)} min; evaluating zero-shot on the task test sets`);
   const evalStart = Date.now();
-  const acc = await zeroShotAccuracy(engine, model, dataRoot, TASK_NAMES, { limit: argv['eval-limit'], maxTokens: SYNTH_MAX_TOKENS });
-  for (const a of acc) log(`${a.task.padEnd(14)} ${a.accuracy.toFixed(1)}% (chance ${a.chance.toFixed(1)}%, n ${a.n}, formatted ${a.formatted.toFixed(0)}%)`);
-  const mean = acc.reduce((s, a) => s + a.accuracy, 0) / acc.length;
-  log(`mean zero-shot accuracy ${mean.toFixed(1)}%`);
+  const { acc, mean } = await measureZeroShot(engine, model, dataRoot);
 
   const out = path.resolve(argv.out);
   await engine.save(model, out);
