@@ -9,6 +9,7 @@ import * as path from 'path';
 import sharp from 'sharp';
 import { loadDataset, registerDataset } from '../../harness/data';
 import { loadImage } from '../../harness/images';
+import { mean } from '../../reports/stats';
 import { corpusBatch, corpusExample } from '../../suites/synthetic/corpus';
 import { svgDoc } from '../../suites/synthetic/draw';
 import { materialiseWorld, pretrainImages, renderImage } from '../../suites/synthetic/materialise';
@@ -96,7 +97,6 @@ describe('rendering', () => {
     fs.rmSync(dir, { recursive: true, force: true });
     return counts;
   }
-  const mean = (xs: number[]): number => xs.reduce((s, n) => s + n, 0) / xs.length;
 
   // World v1 drew the make's spoiler in paint colour, 6 units wide: 0-6 pixels (mean 3) changed at the
   // model's 32 px and the shipped model never saw it (SynthCars 0% zero-shot). v2's dark wing: 4-22 (mean 17).
