@@ -119,7 +119,11 @@ export interface Completion {
   tokens: number[];
   /** Decoded text, without special tokens. */
   text: string;
-  /** log pi(y_t | ...) for each generated token under the sampling distribution's model. */
+  /**
+   * log pi(y_t | ...) of each generated token under the model's own distribution (T = 1, whatever the
+   * sampling temperature), i.e. what `logprobs` would recompute. GRPO uses them as the current policy's
+   * log-probs, so an engine that trains must report them exactly.
+   */
   logprobs: number[];
   finishReason: 'stop' | 'length';
 }

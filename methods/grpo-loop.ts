@@ -101,8 +101,10 @@ export async function runGrpo(ctx: TrainContext<GrpoConfig>, method: string, rew
       const total = scores.map((s) => s.reward);
       const advantages = groupAdvantages(total, G, scalesAdvantages(c.lossType));
 
-      // Current-policy log-probs (a forward pass at T = 1, as trl) only feed the KL term.
-      const logprobs = ref ? await engine.logprobs(model, prompts, seqs) : seqs.map((s) => s.tokens.map(() => 0));
+      // Current-policy log-probs only feed the KL term. trl takes them from its forward pass at T = 1; the
+      // engine contract has generate() report exactly those (untempered, from the sampling weights), so
+      // no second forward pass is needed.
+      const logprobs = samples.map((s, k) => samplerLogprobs(s.completion, k, method));
       const refLogprobs = ref ? await engine.logprobs(ref, prompts, seqs) : null;
       const batch = { advantages, logprobs, refLogprobs, beta: c.beta, lossType: c.lossType, maxTokens: c.maxCompletionTokens };
       const stats = await engine.step(model, prompts, seqs, grpoTokenWeights(batch), optimizer);
@@ -139,6 +141,15 @@ function flatten(groups: Completion[][], G: number, method: string): { promptInd
     }
     return group.map((completion) => ({ promptIndex, completion }));
   });
+}
+
+function samplerLogprobs(c: Completion, k: number, method: string): number[] {
+  if (c.logprobs.length !== c.tokens.length || !c.logprobs.every(Number.isFinite)) {
+    throw new ClsrlError('ENGINE', `method '${method}': completion ${k} has ${c.tokens.length} tokens but ${c.logprobs.length} finite log-probs`, {
+      hint: 'an engine that trains must report one T = 1 log-prob per generated token (Completion.logprobs)',
+    });
+  }
+  return c.logprobs;
 }
 
 const mean = (xs: number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);

@@ -158,6 +158,42 @@ describe('training with the double engine', () => {
     expect(steps.map((s) => s.kl)).toEqual([0, 0]);
   });
 
+  test("GRPO takes the current policy's log-probs from generation: the reference is the only extra forward pass", async () => {
+    const engine = await createDoubleEngine({});
+    const logprobs = jest.spyOn(engine, 'logprobs');
+    const steps: TrainStepRecord[] = [];
+    const ctx = await context(engine, 'think', clsRl.validate({ maxSteps: 3, batchSize: 8, lr: 1e-5 }, 'Pets'), questions(4), steps);
+    await clsRl.train(ctx);
+    expect(logprobs).toHaveBeenCalledTimes(3);
+    expect(logprobs.mock.calls.every(([m]) => m !== ctx.model)).toBe(true);
+    expect(steps.some((s) => s.kl > 0)).toBe(true);
+
+    // The logged KL is the one recomputed from logprobs() on the policy (what a second forward would give).
+    const spied = await createDoubleEngine({});
+    let recomputed = 0;
+    const gen = spied.generate.bind(spied);
+    const steps2: TrainStepRecord[] = [];
+    const ctx2 = await context(spied, 'think', clsRl.validate({ maxSteps: 1, batchSize: 8, lr: 1e-5 }, 'Pets'), questions(4), steps2);
+    jest.spyOn(spied, 'generate').mockImplementation(async (m, ps, o) => {
+      const groups = await gen(m, ps, o);
+      const seqs = groups.flatMap((g, i) => g.map((c) => ({ promptIndex: i, tokens: c.tokens })));
+      const pol = await spied.logprobs(m, ps, seqs);
+      const ref = await spied.logprobs(await spied.freeze(await spied.load(spied.baseModel())), ps, seqs);
+      const kls = pol.map((row, k) => mean(row.map((lp, t) => Math.exp(ref[k][t] - lp) - (ref[k][t] - lp) - 1)));
+      recomputed = mean(kls);
+      return groups;
+    });
+    await clsRl.train(ctx2);
+    expect(steps2[0].kl).toBeCloseTo(recomputed, 12);
+
+    // An engine that reports no per-token log-probs cannot train with GRPO.
+    const broken = await createDoubleEngine({});
+    const g3 = broken.generate.bind(broken);
+    jest.spyOn(broken, 'generate').mockImplementation(async (m, ps, o) => (await g3(m, ps, o)).map((g) => g.map((c) => ({ ...c, logprobs: [] }))));
+    const ctx3 = await context(broken, 'think', clsRl.validate({ maxSteps: 1, batchSize: 8 }, 'Pets'), questions(4), []);
+    await expect(clsRl.train(ctx3)).rejects.toThrow(/completion 0 has \d+ tokens but 0 finite log-probs/);
+  });
+
   test('SFT raises the probability of the label', async () => {
     const engine = await createDoubleEngine({});
     const qs = questions(5);

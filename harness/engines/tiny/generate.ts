@@ -21,21 +21,33 @@ export interface GenPrompt {
 const MAX_DECODE_ROWS = 64;
 const NEG_INF = -1e9;
 
-/** Samples a token from logits (temperature 0 = argmax); returns it and its log-prob under the model. */
+let scratch = new Float64Array(0);
+
+/**
+ * Samples a token from logits (temperature 0 = argmax); returns it and its log-prob under the model
+ * (T = 1, whatever the sampling temperature). Each exponential is computed once (at T = 1 the sampling
+ * weights are the normaliser's terms), in the same order as a plain loop, so draws are reproducible.
+ */
 function sample(logits: Float32Array, temperature: number, rand: () => number): { token: number; logprob: number } {
+  const V = logits.length;
   let max = -Infinity;
   let arg = 0;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) [max, arg] = [logits[i], i];
+  for (let i = 0; i < V; i++) if (logits[i] > max) [max, arg] = [logits[i], i];
+  if (scratch.length < V) scratch = new Float64Array(V);
+  const w = scratch;
   let z = 0;
-  for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
+  for (let i = 0; i < V; i++) z += w[i] = Math.exp(logits[i] - max);
   let token = arg;
   if (temperature > 0) {
-    let zt = 0;
-    for (let i = 0; i < logits.length; i++) zt += Math.exp((logits[i] - max) / temperature);
+    let zt = z;
+    if (temperature !== 1) {
+      zt = 0;
+      for (let i = 0; i < V; i++) zt += w[i] = Math.exp((logits[i] - max) / temperature);
+    }
     let u = rand() * zt;
-    token = logits.length - 1;
-    for (let i = 0; i < logits.length; i++) {
-      u -= Math.exp((logits[i] - max) / temperature);
+    token = V - 1;
+    for (let i = 0; i < V; i++) {
+      u -= w[i];
       if (u <= 0) {
         token = i;
         break;
