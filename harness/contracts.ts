@@ -392,6 +392,11 @@ export interface SuiteSetting {
   seeds: number[];
   /** Few-shot only: also evaluate each tuned model on every other dataset of the suite. */
   transfer?: boolean;
+  /**
+   * Only these of the suite's datasets run this setting (default: all of them). Transfer targets stay
+   * every other dataset of the suite.
+   */
+  datasets?: string[];
 }
 
 /** A suite: which datasets x settings x methods x seeds, and the budgets. Data, not code. */

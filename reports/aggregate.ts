@@ -24,7 +24,7 @@ export interface SuiteInfo {
   datasets: string[];
   customDatasets?: Array<{ name: string; description?: string; mirrors?: string }>;
   /** The plan, to say what is missing from a partial DB. */
-  settings?: Array<{ setting: string }>;
+  settings?: Array<{ setting: string; datasets?: string[]; transfer?: boolean }>;
   methods?: string[];
 }
 

@@ -50,9 +50,9 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
   const steps: Array<[string, () => Section | Section[] | undefined]> = [];
   const b2n: B2NTable[] = [];
   const fs: FewShotTable[] = [];
-  for (const k of shotCounts(data, 'base-to-new')) steps.push([`base-to-new ${k}-shot`, () => { const t = buildB2N(data, k); b2n.push(t); noteCells(t, 'Base-to-new', data, missing); return b2nSection(t); }]);
+  for (const k of shotCounts(data, 'base-to-new')) steps.push([`base-to-new ${k}-shot`, () => { const t = buildB2N(data, k); b2n.push(t); noteCells(t, 'Base-to-new', 'base-to-new', data, missing); return b2nSection(t); }]);
   for (const k of shotCounts(data, 'few-shot')) {
-    steps.push([`few-shot ${k}-shot`, () => { const t = buildFewShot(data, k); fs.push(t); noteCells(t, 'Few-shot', data, missing); return fewShotSection(t); }]);
+    steps.push([`few-shot ${k}-shot`, () => { const t = buildFewShot(data, k); fs.push(t); noteCells(t, 'Few-shot', 'few-shot', data, missing); return fewShotSection(t); }]);
     steps.push([`transfer ${k}-shot`, () => transferSection(noteTransfer(buildTransfer(data, k), data, missing))]);
   }
   if (b2n.length === 0 && fs.length === 0 && !data.evals.some((e) => e.setting === 'base-to-new' || e.setting === 'few-shot')) missing.push('No evaluations stored yet: every run is unfinished.');
@@ -103,14 +103,23 @@ function noteRunStatus(data: SuiteData, missing: string[]): void {
   }
 }
 
-/** Cells a table lacks: against the suite's planned datasets and methods when known. */
+/** Planned datasets of a setting: its own list when the suite gives one, else all the suite's. */
+function plannedDatasets(data: SuiteData, setting: string): string[] {
+  const own = data.info?.settings?.filter((s) => s.setting === setting) ?? [];
+  if (own.length > 0 && own.every((s) => s.datasets)) return [...new Set(own.flatMap((s) => s.datasets!))];
+  return data.info?.datasets ?? [];
+}
+
+/** Cells a table lacks: against the suite's planned datasets (per setting) and methods when known. */
 function noteCells(
   t: { datasets: string[]; methods: string[]; cells: Record<string, Record<string, unknown>> },
   label: string,
+  setting: string,
   data: SuiteData,
   missing: string[],
 ): void {
-  const datasets = [...t.datasets, ...(data.info?.datasets ?? []).filter((d) => !t.datasets.includes(d))];
+  const planned = plannedDatasets(data, setting);
+  const datasets = [...t.datasets, ...planned.filter((d) => !t.datasets.includes(d))];
   const methods = [...t.methods, ...(data.info?.methods ?? []).filter((m) => !t.methods.includes(m))];
   for (const m of methods) {
     const absent = datasets.filter((d) => t.cells[m]?.[d] === undefined);
@@ -127,7 +136,8 @@ function noteCells(
 
 function noteTransfer<T extends { zeroShot: Record<string, number>; testDatasets: string[] }>(ms: T[], data: SuiteData, missing: string[]): T[] {
   const fewShotTrained = data.evals.some((e) => e.setting === 'few-shot' && !isZeroShot(e.method));
-  if (ms.length === 0 && fewShotTrained && data.datasets.length > 1) missing.push('Cross-dataset transfer: no transfer evaluations (few-shot runs were not evaluated on other datasets).');
+  const planned = data.info?.settings ? data.info.settings.some((s) => s.setting === 'few-shot' && s.transfer) : true;
+  if (ms.length === 0 && fewShotTrained && planned && data.datasets.length > 1) missing.push('Cross-dataset transfer: no transfer evaluations (few-shot runs were not evaluated on other datasets).');
   const noZs = [...new Set(ms.flatMap((m) => m.testDatasets.filter((d) => m.zeroShot[d] === undefined)))];
   if (noZs.length > 0) missing.push(`Cross-dataset transfer: no zero-shot accuracy for ${noZs.join(', ')}, so no gain there.`);
   return ms;

@@ -101,6 +101,7 @@ const suiteSchema = z
             shots: positiveInts,
             seeds: z.array(z.number().int().min(0)).min(1),
             transfer: z.boolean().optional(),
+            datasets: z.array(z.string().min(1)).min(1).optional(),
           })
           .strict(),
       )
@@ -137,5 +138,18 @@ export function validateSuite(raw: unknown, where: string): SuiteDef {
   if (d !== undefined) {
     throw new ClsrlError('BAD_CONFIG', `${where} lists '${d}' twice`, { hint: 'list each dataset and method once' });
   }
+  suite.settings.forEach((st, i) => {
+    const own = st.datasets ?? [];
+    const twice = dup(own);
+    if (twice !== undefined) {
+      throw new ClsrlError('BAD_CONFIG', `${where}: settings.${i}.datasets lists '${twice}' twice`, { hint: 'list each dataset once' });
+    }
+    const stray = own.find((x) => !suite.datasets.includes(x));
+    if (stray !== undefined) {
+      throw new ClsrlError('BAD_CONFIG', `${where}: settings.${i}.datasets names '${stray}', which is not in the suite's datasets`, {
+        hint: `a setting runs a subset of the suite's datasets: ${suite.datasets.join(', ')}`,
+      });
+    }
+  });
   return suite;
 }

@@ -21,6 +21,6 @@ export const command: Command = {
     }));
     if (argv.json) return printJson(suites);
     printLine(textTable(['name', 'datasets', 'settings', 'methods', 'description'],
-      suites.map((s) => [s.name, s.datasets.length, s.settings.map((x) => `${x.setting} ${x.shots.join('/')}-shot seeds ${x.seeds.join(',')}${x.transfer ? ' +transfer' : ''}`).join('; '), s.methods.join(','), s.description])));
+      suites.map((s) => [s.name, s.datasets.length, s.settings.map((x) => `${x.setting} ${x.shots.join('/')}-shot seeds ${x.seeds.join(',')}${x.transfer ? ' +transfer' : ''}${x.datasets ? ` on ${x.datasets.join(',')}` : ''}`).join('; '), s.methods.join(','), s.description])));
   },
 };

@@ -79,6 +79,7 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
     const shotsList = opts.shots ?? setting.shots;
     const seeds = opts.seeds ?? setting.seeds;
     for (const dataset of datasets) {
+      if (setting.datasets && !setting.datasets.includes(dataset)) continue;
       for (const plugin of plugins) {
         const config = { method: methodConfig(plugin, suite, dataset), prompt, engine: engineCfg, eval: evalCfg };
         const trains = plugin.meta.trains;

@@ -288,6 +288,25 @@ describe('empty and partial sources', () => {
     ]));
   });
 
+  test("a setting's own datasets are the plan for that setting: cells it never planned are not missing", () => {
+    const src = makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT'], n: 4 });
+    const info = (fewShot: string[]) => ({
+      datasets: ['EuroSAT', 'OxfordPets'],
+      methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
+      settings: [{ setting: 'few-shot', datasets: fewShot }],
+    });
+    expect(buildReport(src, 'fixture', { suiteInfo: info(['EuroSAT']) }).missing).toEqual([]);
+    expect(buildReport(src, 'fixture', { suiteInfo: info(['EuroSAT', 'OxfordPets']) }).missing).toContain('Few-shot: SFT has no result for OxfordPets.');
+    // no transfer evaluations: missing only when the suite plans transfer (or the plan is unknown)
+    const two = makeFixtureSource({ settings: ['few-shot'], datasets: ['EuroSAT', 'OxfordPets'], n: 4 });
+    two.evalRows.splice(0, two.evalRows.length, ...two.evalRows.filter((e) => e.evalDataset === e.dataset));
+    const noTransfer = /Cross-dataset transfer: no transfer evaluations/;
+    const withPlan = (transfer: boolean) => ({ suiteInfo: { ...info(['EuroSAT', 'OxfordPets']), settings: [{ setting: 'few-shot', transfer }] } });
+    expect(buildReport(two, 'fixture', withPlan(false)).missing.join('\n')).not.toMatch(noTransfer);
+    expect(buildReport(two, 'fixture', withPlan(true)).missing.join('\n')).toMatch(noTransfer);
+    expect(buildReport(two, 'fixture').missing.join('\n')).toMatch(noTransfer);
+  });
+
   test('thinking methods whose completions never think are reported, not judged', () => {
     const src = makeFixtureSource({ settings: ['few-shot'], methods: ['zero-shot', 'cls-rl'], datasets: ['EuroSAT'], n: 4 });
     for (const p of src.preds) p.output = p.extracted;
