@@ -1,7 +1,10 @@
-// Smoke suite on the synthetic world: two tasks, all four methods, base-to-new and few-shot, one seed,
-// small budgets and capped test sets, so `npm start` finishes in minutes on 2 cores. The tasks are ones
-// where the shipped model leaves room (zero-shot 11% and 48%); SynthSat, the smoke task until world v3,
-// sits at 98% zero-shot with the v3 checkpoint, so nothing could show a gain there.
+// Smoke suite on the synthetic world: all four methods on both settings, one seed, small budgets and
+// capped test sets, so `npm start` finishes in minutes on 2 cores. Each setting runs on a task where the
+// shipped model has room to gain in that setting: few-shot on SynthFlowers (zero-shot 11%), base-to-new
+// on SynthActions (base classes 44%). Over three seeds at this budget both RL methods gain there
+// (+22-25 and +9-11 points); on SynthFlowers' base classes and SynthActions' few-shot they sit 1-3 points
+// below zero-shot, and at 40 updates too (suites/synthetic/README.md has the table), so those cells
+// would test the seed, not the harness.
 
 import type { SuiteDef } from '../harness/contracts';
 import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
@@ -14,12 +17,12 @@ export const SMOKE_TASKS = ['SynthFlowers', 'SynthActions'];
 export const suite: SuiteDef = {
   name: 'smoke',
   description:
-    'Synthetic smoke test: SynthFlowers and SynthActions (18 and 12 classes); 4 shots, seed 1, base-to-new and few-shot; ' +
+    'Synthetic smoke test: few-shot on SynthFlowers (18 classes), base-to-new on SynthActions (12); 4 shots, seed 1; ' +
     'zero-shot, SFT, CLS-RL, No-Thinking-CLS-RL with small budgets on the tiny engine; up to 180 test images per set',
   ...synthData(SMOKE_TASKS),
   settings: [
-    { setting: 'base-to-new', shots: [4], seeds: [1] },
-    { setting: 'few-shot', shots: [4], seeds: [1] },
+    { setting: 'base-to-new', shots: [4], seeds: [1], datasets: ['SynthActions'] },
+    { setting: 'few-shot', shots: [4], seeds: [1], datasets: ['SynthFlowers'] },
   ],
   methods: ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'],
   engine: 'tiny',

@@ -56,6 +56,15 @@ test('paper-b2n has no transfer and the paper dataset order', () => {
   expect([...new Set(specs.map((s) => s.dataset))]).toEqual(getSuite('paper-b2n').datasets);
 });
 
+test('smoke (npm start): all four methods on both settings, each setting on its own task', () => {
+  const specs = planSweep({ suite: getSuite('smoke'), engine: 'tiny', getMethod });
+  const methods = ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'];
+  expect(specs.map((s) => `${s.setting}/${s.dataset}/${s.method}`)).toEqual([
+    ...methods.map((m) => `base-to-new/SynthActions/${m}`),
+    ...methods.map((m) => `few-shot/SynthFlowers/${m}`),
+  ]);
+});
+
 test('ids are deterministic, content-addressed, and stable under narrowing filters', () => {
   const suite = getSuite('paper-fewshot');
   const a = planSweep({ suite, engine: 'double', getMethod });
@@ -113,6 +122,32 @@ describe('suite files', () => {
   test('a valid JSON suite loads and plans', () => {
     const suite = loadSuite(write('ok.json', good));
     expect(planSweep({ suite, engine: 'double', getMethod })).toHaveLength(2 + 2);
+  });
+
+  test("a setting's own datasets narrow it; transfer targets stay the whole suite", () => {
+    const suite = loadSuite(write('per-setting.json', {
+      ...good,
+      datasets: ['EuroSAT', 'DescribableTextures', 'OxfordPets'],
+      settings: [
+        { setting: 'few-shot', shots: [2], seeds: [1], transfer: true, datasets: ['EuroSAT'] },
+        { setting: 'base-to-new', shots: [2], seeds: [1], datasets: ['DescribableTextures', 'OxfordPets'] },
+      ],
+    }));
+    const specs = planSweep({ suite, engine: 'double', getMethod });
+    const cells = specs.map((s) => `${s.setting}/${s.dataset}/${s.method}`);
+    expect(cells).toEqual([
+      'few-shot/EuroSAT/zero-shot', 'few-shot/EuroSAT/sft',
+      'base-to-new/DescribableTextures/zero-shot', 'base-to-new/DescribableTextures/sft',
+      'base-to-new/OxfordPets/zero-shot', 'base-to-new/OxfordPets/sft',
+    ]);
+    expect(specs[1].transferTo).toEqual(['DescribableTextures', 'OxfordPets']);
+    // --datasets narrows further; a filter that leaves a setting nothing drops it, one that leaves nothing fails
+    expect(planSweep({ suite, engine: 'double', getMethod, datasets: ['OxfordPets'] }).map((s) => s.setting)).toEqual(['base-to-new', 'base-to-new']);
+    expect(() => planSweep({ suite, engine: 'double', getMethod, datasets: ['OxfordPets'], settings: ['few-shot'] })).toThrow(/leave nothing to run/);
+    const bad = (datasets: string[]) => loadSuite(write('bad-own.json', { ...good, settings: [{ ...good.settings[0], datasets }] }));
+    expect(() => bad(['Food101'])).toThrow(/settings\.0\.datasets names 'Food101', which is not in the suite's datasets/);
+    expect(() => bad(['EuroSAT', 'EuroSAT'])).toThrow(/settings\.0\.datasets lists 'EuroSAT' twice/);
+    expect(() => bad([])).toThrow(/settings\.0\.datasets/);
   });
 
   test('a .ts suite file exporting `suite` loads', () => {
