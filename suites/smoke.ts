@@ -2,9 +2,9 @@
 // capped test sets, so `npm start` finishes in minutes on 2 cores. Each setting runs on a task where the
 // shipped model has room to gain in that setting: few-shot on SynthFlowers (zero-shot 11%), base-to-new
 // on SynthActions (base classes 44%). Over three seeds at this budget both RL methods gain there
-// (+22-25 and +9-11 points); on SynthFlowers' base classes and SynthActions' few-shot they sit 1-3 points
-// below zero-shot, and at 40 updates too (suites/synthetic/README.md has the table), so those cells
-// would test the seed, not the harness.
+// (+22-25 and +9-11 points, every seed); on SynthFlowers' base classes and SynthActions' few-shot
+// No-Thinking sits 2-3 points below zero-shot and CLS-RL within 1.5 points of it, at 40 updates too
+// (suites/synthetic/README.md has the table), so those cells would test the seed, not the harness.
 
 import type { SuiteDef } from '../harness/contracts';
 import { SYNTH_MAX_TOKENS, methodBudgets, synthData } from './synthetic/suite-kit';
