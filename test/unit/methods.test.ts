@@ -10,6 +10,7 @@ import { noThinkingClsRl } from '../../methods/no-thinking-cls-rl';
 import { sft } from '../../methods/sft';
 import { zeroShot } from '../../methods/zero-shot';
 import { planSteps } from '../../methods/grpo-loop';
+import { meanKl } from '../../harness/grpo';
 
 const SUFFIX: Record<TemplateKind, string> = {
   think: '\n Please output the thinking process in <think> </think> and final answer in <answer> </answer> tags.',
@@ -179,8 +180,7 @@ describe('training with the double engine', () => {
       const seqs = groups.flatMap((g, i) => g.map((c) => ({ promptIndex: i, tokens: c.tokens })));
       const pol = await spied.logprobs(m, ps, seqs);
       const ref = await spied.logprobs(await spied.freeze(await spied.load(spied.baseModel())), ps, seqs);
-      const kls = pol.map((row, k) => mean(row.map((lp, t) => Math.exp(ref[k][t] - lp) - (ref[k][t] - lp) - 1)));
-      recomputed = mean(kls);
+      recomputed = meanKl(pol, ref);
       return groups;
     });
     await clsRl.train(ctx2);

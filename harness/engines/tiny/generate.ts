@@ -21,20 +21,17 @@ export interface GenPrompt {
 const MAX_DECODE_ROWS = 64;
 const NEG_INF = -1e9;
 
-let scratch = new Float64Array(0);
-
 /**
  * Samples a token from logits (temperature 0 = argmax); returns it and its log-prob under the model
  * (T = 1, whatever the sampling temperature). Each exponential is computed once (at T = 1 the sampling
  * weights are the normaliser's terms), in the same order as a plain loop, so draws are reproducible.
+ * `w` is the caller's scratch buffer of at least logits.length.
  */
-function sample(logits: Float32Array, temperature: number, rand: () => number): { token: number; logprob: number } {
+function sample(logits: Float32Array, temperature: number, rand: () => number, w: Float64Array): { token: number; logprob: number } {
   const V = logits.length;
   let max = -Infinity;
   let arg = 0;
   for (let i = 0; i < V; i++) if (logits[i] > max) [max, arg] = [logits[i], i];
-  if (scratch.length < V) scratch = new Float64Array(V);
-  const w = scratch;
   let z = 0;
   for (let i = 0; i < V; i++) z += w[i] = Math.exp(logits[i] - max);
   let token = arg;
@@ -136,8 +133,9 @@ async function generateGroup(
     for (const t of Object.values(res)) t.dispose?.();
   }
 
+  const weights = new Float64Array(V);
   const take = (r: number, logits: Float32Array): void => {
-    const s = sample(logits, opts.temperature, rand);
+    const s = sample(logits, opts.temperature, rand, weights);
     rows[r].tokens.push(s.token);
     rows[r].logprobs.push(s.logprob);
   };
