@@ -202,6 +202,33 @@ export interface Engine {
    * instead of `method.train`, then evaluates the returned model with `load` + `generate`.
    */
   trainExternally?(ctx: ExternalTrainContext): Promise<{ model: ModelRef; steps: TrainStepRecord[] }>;
+  /**
+   * Engines whose training runs outside this process may implement this: write a training run's folder
+   * (data, config, launch script) and stop, so it can be trained elsewhere. The runner stores the run as
+   * `prepared`; a later sweep's `trainExternally` finds the folder and ingests it once it has finished.
+   */
+  prepareRun?(ctx: ExternalTrainContext): Promise<PreparedRun>;
+  /** Set when the engine was configured to only write run folders (trl `writeOnly`): sweeps prepare instead of running. */
+  readonly prepareOnly?: boolean;
+  /**
+   * Which of the engine's options can change results (they enter run ids) and which are operational
+   * (URLs, GPUs, launcher, concurrency, cache: left out of run ids). Options not listed count as `result`.
+   */
+  readonly optionKinds?: EngineOptionKinds;
+}
+
+/** `result`: the option can change what a run measures; `operational`: only how or where it executes. */
+export type EngineOptionKind = 'result' | 'operational';
+export type EngineOptionKinds = Record<string, EngineOptionKind>;
+
+/** A run folder written by `Engine.prepareRun`. */
+export interface PreparedRun {
+  /** The folder to hand to a scheduler. */
+  dir: string;
+  /** The command that trains it (from any directory). */
+  launch: string;
+  /** Whether the folder already holds a finished training (the next sweep ingests it). */
+  finished: boolean;
 }
 
 /** What an external trainer needs to reproduce a method: its declaration, config and data. */
@@ -213,9 +240,11 @@ export interface ExternalTrainContext {
   /** Applies the method's training template to a question. */
   prompt(q: Question): PromptInput;
   workDir: string;
-  /** Write the run folder (data, config, launch script) but do not launch. */
+  /** Write the run folder (data, config, launch script) but do not launch (prefer `Engine.prepareRun`). */
   dryRun: boolean;
   hooks: TrainHooks;
+  /** Called once before the engine launches a training (not when it ingests a finished one): the sweep's preflight. */
+  beforeLaunch?(): Promise<void>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,7 +451,8 @@ export interface SuiteDef {
 // ---------------------------------------------------------------------------------------------
 // Reading results (implemented by the store; consumed by reports)
 
-export type RunStatus = 'pending' | 'running' | 'done' | 'failed';
+/** `prepared`: the run's folder was written for an external trainer (`sweep --prepare`), nothing ran yet. */
+export type RunStatus = 'pending' | 'prepared' | 'running' | 'done' | 'failed';
 
 export interface RunRow {
   id: string;

@@ -19,6 +19,7 @@ export function sweepDocument(r: SweepResult): Record<string, unknown> {
     db: r.db,
     dataRoot: r.dataRoot,
     dryRun: r.dryRun,
+    prepared: r.prepared,
     total: r.specs.length,
     counts,
     ran: r.ran,
@@ -71,6 +72,9 @@ export const command: Command = {
           result.specs.map((s) => [s.id, s.method, s.dataset, s.setting, s.shots, s.seed, s.transferTo.length, result.status[s.id]]),
         ),
       );
+    } else if (result.prepared > 0 || (flags.prepare && result.failed.length === 0 && result.ran === 0)) {
+      printLine(`sweep ${result.suite}: ${result.prepared} run folder(s) written and recorded as prepared, ${result.skipped} already done; nothing was trained or evaluated (db ${result.db})`);
+      printLine(`next: train each folder (bash <db folder>/runs/<run id>/trl/launch.sh, see docs/reproduce-the-paper.md), then run the same sweep without --prepare: finished folders are ingested and evaluated`);
     } else {
       printLine(
         `sweep ${result.suite}: ${result.ran} runs finished, ${result.skipped} already done, ${result.failed.length} failed; results in ${result.db}`,

@@ -24,6 +24,8 @@ export interface RunContext {
   reporter?: SweepReporter;
   /** External trainers write their run folder but do not launch. */
   externalDryRun?: boolean;
+  /** Called by an external trainer before it launches a training (the sweep's preflight). */
+  beforeExternalLaunch?(): Promise<void>;
 }
 
 type Phase = 'data' | 'train' | 'eval';
@@ -143,6 +145,7 @@ async function train(
       workDir,
       dryRun: !!ctx.externalDryRun,
       hooks,
+      beforeLaunch: ctx.beforeExternalLaunch,
     });
     // steps reported through hooks are already collected; take the returned list when hooks stayed silent
     if (steps.length === 0) steps.push(...out.steps);

@@ -29,7 +29,8 @@ export const SWEEP_FLAGS = {
   dataRoot: { kind: 'string', describe: 'data root (default: $CLSRL_DATA)' },
   db: { kind: 'string', describe: 'results database (default: results/clsrl.sqlite)' },
   jobs: { kind: 'int', min: 1, describe: 'runs in parallel (worker processes; default 1)' },
-  dryRun: { kind: 'boolean', describe: 'print the plan, run nothing' },
+  dryRun: { kind: 'boolean', describe: 'print the plan, run nothing, store nothing (engines with run folders, e.g. trl, also write them)' },
+  prepare: { kind: 'boolean', describe: 'write the run folder of every training run, record the runs as prepared, and stop (engines that train outside clsrl, e.g. trl); the next sweep ingests finished folders' },
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
   require: { kind: 'names', describe: 'modules to load first (extra methods/engines/datasets registering themselves)' },
 } as const satisfies Record<string, FlagSpec>;

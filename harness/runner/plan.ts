@@ -1,8 +1,10 @@
 // Planning a sweep: suite x datasets x settings x shots x seeds x methods -> RunSpec[] with ids hashed
-// from their resolved content. Zero-shot (methods that do not train) gets one spec per dataset x setting,
+// from their resolved content, less the engine options the engine declares operational (URLs, GPUs,
+// launcher, cache...: harness/engines/options.ts), which are kept in the spec but not in the id. Zero-shot (methods that do not train) gets one spec per dataset x setting,
 // independent of shots and seeds (shots = 0, seed = 0), shared by every comparison. Pure: no I/O.
 
-import type { MethodPlugin, PromptOptions, RunSpec, SettingName, SuiteDef } from '../contracts';
+import type { EngineOptionKinds, MethodPlugin, PromptOptions, RunSpec, SettingName, SuiteDef } from '../contracts';
+import { resultOptions } from '../engines/options';
 import { ClsrlError, unknownName } from '../errors';
 import { hashOf } from './hash';
 
@@ -37,6 +39,8 @@ export interface PlanOptions extends PlanFilters {
   engineConfig?: Record<string, unknown>;
   /** The engine's fingerprint (weights/config identity), hashed into every id when known. */
   engineFingerprint?: string;
+  /** The engine's option kinds (Engine.optionKinds): operational options stay out of run ids. */
+  engineOptionKinds?: EngineOptionKinds;
   /** Method lookup (methods/registry getMethod). */
   getMethod: (name: string) => MethodPlugin<object>;
 }
@@ -99,7 +103,7 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
             transferTo,
             config,
           };
-          const id = hashOf({ v: 1, ...content, engineFingerprint: opts.engineFingerprint ?? null });
+          const id = runId(content, opts.engineFingerprint, opts.engineOptionKinds);
           if (!specs.has(id)) specs.set(id, { id, ...content });
         }
       }
@@ -111,6 +115,23 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
     });
   }
   return [...specs.values()];
+}
+
+type SpecContent = Omit<RunSpec, 'id'>;
+
+/** The id of a spec's content: its hash with the operational engine options left out. */
+export function runId(content: SpecContent, engineFingerprint: string | undefined, kinds: EngineOptionKinds | undefined): string {
+  const config = { ...content.config, engine: resultOptions(content.config.engine, kinds) };
+  return hashOf({ v: 1, ...content, config, engineFingerprint: engineFingerprint ?? null });
+}
+
+/**
+ * The id the same spec had before operational options were left out of ids (every option hashed). It
+ * equals `spec.id` unless the spec carries operational options; the runner adopts runs stored under it.
+ */
+export function legacyRunId(spec: RunSpec, engineFingerprint: string | undefined): string {
+  const { id: _id, ...content } = spec;
+  return hashOf({ v: 1, ...content, engineFingerprint: engineFingerprint ?? null });
 }
 
 /** Datasets a plan reads (trained-on and transfer targets), in first-use order. */

@@ -2,6 +2,7 @@
 // input BEFORE the database is touched, skips finished runs, re-runs runs a killed process left behind,
 // runs the rest (in-process, or in worker processes with --jobs N) and stores each one atomically.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import type { Engine, MethodPlugin, RunSpec, RunStatus, SuiteDef } from '../contracts';
 import { resolveDataRoot } from '../data';
@@ -13,7 +14,8 @@ import { loadSuite, validateSuite } from '../../suites/registry';
 import { getDataset, registerSuiteDatasets } from './data';
 import { executeRun, type RunContext } from './execute';
 import { DEFAULT_ENGINE, DEFAULT_JOBS, type SweepOptions } from './options';
-import { planDatasets, planSweep } from './plan';
+import { legacyRunId, planDatasets, planSweep } from './plan';
+import { prepareRuns, requirePrepareHook } from './prepare';
 import { runInWorkers } from './pool';
 import { fanOut, type RunOutcome, type SweepReporter } from './reporters';
 import { codeVersion } from './version';
@@ -24,6 +26,8 @@ export interface SweepResult {
   db: string;
   dataRoot: string | null;
   dryRun: boolean;
+  /** Training runs whose folders this sweep wrote and stored as `prepared` (--prepare, writeOnly). */
+  prepared: number;
   specs: RunSpec[];
   /** Status of every planned run after the sweep (`pending` = not in the DB). */
   status: Record<string, RunStatus>;
@@ -40,11 +44,12 @@ function loadRequires(mods: string[] | undefined): void {
 }
 
 /** Prepares the data of a suite: its generated data (`prepare`), or the user's data root, then validates it. */
-async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions, db: string): Promise<string | null> {
+async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions, db: string, writesFolders: boolean): Promise<string | null> {
   registerSuiteDatasets(suite.customDatasets);
   let root: string | null;
   if (suite.prepare) {
-    if (opts.dryRun) return null;
+    // a dry run generates no data, unless it writes run folders (which hold the training data)
+    if (opts.dryRun && !writesFolders) return null;
     const cacheDir = path.resolve(opts.cacheDir ?? path.join(path.dirname(db), 'cache'));
     root = (await suite.prepare({ cacheDir })).dataRoot;
   } else {
@@ -66,11 +71,19 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   // methods are resolved before the engine so an unknown method fails fast, without loading weights
   for (const m of opts.methods ?? suite.methods) getMethod(m);
   const engine = await createEngine(engineName, { ...suite.engineConfig, ...opts.engineOpt });
+  const prepare = !!opts.prepare || !!engine.prepareOnly;
+  if (prepare && opts.dryRun) {
+    throw new ClsrlError('BAD_FLAG', '--dry-run and --prepare exclude each other', {
+      hint: '--dry-run shows the plan (and writes run folders, storing nothing); --prepare writes the folders and records the runs as prepared',
+    });
+  }
+  if (prepare) requirePrepareHook(engine);
   const specs = planSweep({
     suite,
     engine: engineName,
     engineConfig: opts.engineOpt,
     engineFingerprint: engine.fingerprint(),
+    engineOptionKinds: engine.optionKinds,
     getMethod,
     datasets: opts.datasets,
     methods: opts.methods,
@@ -78,15 +91,30 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     seeds: opts.seeds,
     shots: opts.shots,
   });
-  const dataRoot = await resolveData(suite, specs, opts, db);
+  const dataRoot = await resolveData(suite, specs, opts, db, !!engine.prepareRun);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };
+  const workRoot = path.join(path.dirname(path.resolve(db)), 'runs');
+  const prep = { engine, workRoot, getMethod, codeVersion: codeVersion() };
 
   if (opts.dryRun) {
     // engines that train outside the process write each training run's folder (data, config, launch script)
-    if (engine.trainExternally && dataRoot) await (await import('../engines/trl/dry-run')).writeExternalRunFolders(engine, specs, { dataRoot, workRoot: path.join(path.dirname(path.resolve(db)), 'runs'), getMethod });
+    if (engine.prepareRun && dataRoot) await prepareRuns(specs, { ...prep, dataRoot });
     const status = existingStatus(db, specs);
     const skipped = Object.values(status).filter((s) => s === 'done').length;
-    return { ...base, dryRun: true, status, ran: 0, skipped, failed: [] };
+    return { ...base, dryRun: true, prepared: 0, status, ran: 0, skipped, failed: [] };
+  }
+  adoptRenamedRuns(db, specs, engine.fingerprint(), workRoot);
+  if (prepare) {
+    const store = Store.open(db);
+    try {
+      const written = await prepareRuns(specs, { ...prep, dataRoot: dataRoot!, store });
+      const status: Record<string, RunStatus> = {};
+      for (const s of specs) status[s.id] = store.status(s.id) ?? 'pending';
+      const skipped = Object.values(status).filter((s) => s === 'done').length;
+      return { ...base, dryRun: false, prepared: written.length, status, ran: 0, skipped, failed: [] };
+    } finally {
+      store.close();
+    }
   }
   const res = await runSpecs(specs, {
     db,
@@ -100,7 +128,29 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     require: opts.require,
     suiteName: suite.name,
   });
-  return { ...base, dryRun: false, ...res };
+  return { ...base, dryRun: false, prepared: 0, ...res };
+}
+
+/**
+ * Runs stored (and run folders written) under the id a spec had while every engine option entered ids
+ * (plan.ts legacyRunId) are moved to its current id, so a trained checkpoint is found instead of
+ * retrained. A no-op unless the sweep passes operational engine options.
+ */
+function adoptRenamedRuns(db: string, specs: RunSpec[], engineFingerprint: string, workRoot: string): void {
+  const moves = specs.map((s) => [legacyRunId(s, engineFingerprint), s] as const).filter(([old, s]) => old !== s.id);
+  if (moves.length === 0) return;
+  for (const [old, s] of moves) {
+    const from = path.join(workRoot, old);
+    const to = path.join(workRoot, s.id);
+    if (fs.existsSync(from) && !fs.existsSync(to)) fs.renameSync(from, to);
+  }
+  if (!fs.existsSync(db)) return;
+  const store = Store.open(db);
+  try {
+    for (const [old, s] of moves) store.rekeyRun(old, s);
+  } finally {
+    store.close();
+  }
 }
 
 /** Status of each spec in an existing DB, without creating or migrating it. */

@@ -171,6 +171,42 @@ export class Store implements ResultsSource {
   }
 
   /**
+   * Records that a run's folder was written for an external trainer and nothing ran yet (status
+   * prepared, with the spec, code version and data fingerprint). A done run is left untouched.
+   */
+  markPrepared(spec: RunSpec, meta: { codeVersion: string; dataFingerprint: string; engineFingerprint: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, suite, dataset, setting, shots, seed, method, engine, status, spec, config,
+                           code_version, data_fingerprint, engine_fingerprint, finished_at)
+         VALUES (@id, @suite, @dataset, @setting, @shots, @seed, @method, @engine, 'prepared', @spec, @config,
+                 @codeVersion, @dataFingerprint, @engineFingerprint, @now)
+         ON CONFLICT (id) DO UPDATE SET status = 'prepared', error = NULL, finished_at = @now, code_version = @codeVersion,
+                 data_fingerprint = @dataFingerprint, engine_fingerprint = @engineFingerprint
+         WHERE runs.status != 'done'`,
+      )
+      .run({ ...specColumns(spec), ...meta, now: new Date().toISOString() });
+  }
+
+  /**
+   * Moves a run stored under `oldId` (with its evaluations, predictions and steps) to `spec.id`, storing
+   * `spec` as its spec. Used when a run's id changed but not its content (operational engine options left
+   * out of ids). Returns false when there is nothing under `oldId` or something already under `spec.id`.
+   */
+  rekeyRun(oldId: string, spec: RunSpec): boolean {
+    const tx = this.db.transaction((): boolean => {
+      if (oldId === spec.id || !this.status(oldId) || this.status(spec.id)) return false;
+      const cols = (this.db.prepare('PRAGMA table_info(runs)').all() as { name: string }[]).map((c) => c.name);
+      const pick = cols.map((c) => (c === 'id' ? '@id' : c === 'spec' ? '@spec' : c)).join(', ');
+      this.db.prepare(`INSERT INTO runs (${cols.join(', ')}) SELECT ${pick} FROM runs WHERE id = @old`).run({ id: spec.id, spec: JSON.stringify(spec), old: oldId });
+      for (const t of ['evaluations', 'predictions', 'train_steps']) this.db.prepare(`UPDATE ${t} SET run_id = ? WHERE run_id = ?`).run(spec.id, oldId);
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(oldId);
+      return true;
+    });
+    return tx.immediate();
+  }
+
+  /**
    * Stores a run with all its evaluations, predictions, steps and cache entries in one transaction.
    * Returns false (and writes nothing) when the run is already stored as done, so nothing is stored twice.
    */

@@ -8,6 +8,9 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /** Rebuilds a table other tables reference: applied with foreign-key enforcement off (SQLite's
+   * documented table-rebuild procedure), then checked with PRAGMA foreign_key_check. */
+  rebuilds?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -97,6 +100,41 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "runs.status may be 'prepared' (run folder written for an external trainer, not run yet)",
+    rebuilds: true,
+    sql: `
+      CREATE TABLE runs_v2 (
+        id TEXT PRIMARY KEY,
+        suite TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        setting TEXT NOT NULL,
+        shots INTEGER NOT NULL,
+        seed INTEGER NOT NULL,
+        method TEXT NOT NULL,
+        engine TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'prepared', 'running', 'done', 'failed')),
+        error TEXT,
+        spec TEXT NOT NULL,
+        config TEXT NOT NULL,
+        code_version TEXT NOT NULL DEFAULT '',
+        data_fingerprint TEXT NOT NULL DEFAULT '',
+        engine_fingerprint TEXT NOT NULL DEFAULT '',
+        started_at TEXT,
+        finished_at TEXT,
+        train_ms REAL NOT NULL DEFAULT 0,
+        eval_ms REAL NOT NULL DEFAULT 0,
+        train_steps INTEGER NOT NULL DEFAULT 0,
+        tokens_generated INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO runs_v2 SELECT * FROM runs;
+      DROP TABLE runs;
+      ALTER TABLE runs_v2 RENAME TO runs;
+      CREATE INDEX runs_suite ON runs (suite, status);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -111,6 +149,11 @@ export function currentVersion(db: Database.Database): number {
 
 /** Applies the missing migrations in one transaction; refuses databases from a newer clsrl. */
 export function migrate(db: Database.Database, file: string): void {
+  const have = currentVersion(db);
+  const rebuild = MIGRATIONS.some((m) => m.version > have && m.rebuilds);
+  // a table rebuild must not cascade deletes: enforcement is off (it cannot change inside a transaction)
+  const fkWasOn = db.pragma('foreign_keys', { simple: true }) === 1;
+  if (rebuild) db.pragma('foreign_keys = OFF');
   const apply = db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
     const have = currentVersion(db);
@@ -124,6 +167,15 @@ export function migrate(db: Database.Database, file: string): void {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_version (version, applied_at) VALUES (?, ?)').run(m.version, new Date().toISOString());
     }
+    if (rebuild && (db.pragma('foreign_key_check') as unknown[]).length > 0) {
+      throw new ClsrlError('STORE', `${file}: migrating to schema ${SCHEMA_VERSION} would break references between tables`, {
+        hint: 'the database was not changed; keep a copy and report it',
+      });
+    }
   });
-  apply.immediate();
+  try {
+    apply.immediate();
+  } finally {
+    if (rebuild && fkWasOn) db.pragma('foreign_keys = ON');
+  }
 }

@@ -5,7 +5,9 @@ import * as os from 'os';
 import * as path from 'path';
 import type { MethodPlugin, SuiteDef } from '../../harness/contracts';
 import { ClsrlError, unknownName } from '../../harness/errors';
-import { planDatasets, planSweep } from '../../harness/runner/plan';
+import { legacyRunId, planDatasets, planSweep } from '../../harness/runner/plan';
+import { kindsOf } from '../../harness/engines/options';
+import { TRL_OPTIONS } from '../../harness/engines/trl/options';
 import { stableStringify } from '../../harness/runner/hash';
 import { getSuite, loadSuite, suiteNames } from '../../suites/registry';
 
@@ -167,5 +169,49 @@ describe('suite files', () => {
   test('unknown registered names suggest close ones', () => {
     expect(suiteNames()).toEqual(expect.arrayContaining(['paper-b2n', 'paper-fewshot']));
     expect(() => loadSuite('paper-fewshoot')).toThrow(/unknown suite 'paper-fewshoot'/);
+  });
+});
+
+describe('run ids leave operational engine options out', () => {
+  const realMethods = () => require('../../methods/registry').getMethod as (n: string) => MethodPlugin<object>;
+  // Ids of the smoke and replica plans on the shipped tiny checkpoint (fingerprint 654fc01a974542c7) as
+  // databases made before engine options had kinds store them: they must not change.
+  test('stored tiny-engine ids are unchanged', () => {
+    const { TINY_OPTIONS } = require('../../harness/engines/tiny/options');
+    const kinds = kindsOf(TINY_OPTIONS);
+    const plan = (suite: string) =>
+      planSweep({ suite: loadSuite(suite), engine: 'tiny', engineFingerprint: '654fc01a974542c7', engineOptionKinds: kinds, getMethod: realMethods() })
+        .slice(0, 4).map((s) => s.id);
+    expect(plan('smoke')).toEqual(['a99d6faa354de0be', '562e16b534bccdde', '1be0f2e0844d9519', 'ee775400b44e4028']);
+    expect(plan('replica-b2n')).toEqual(['3f47935b398fbf82', '272342b4cb69ed6b', '6ad459b88c5a8789', 'f17c3007d64dd57b']);
+  });
+
+  test('operational options keep the id (and stay in the spec); result options change it', () => {
+    const suite = getSuite('paper-fewshot');
+    const kinds = kindsOf(TRL_OPTIONS);
+    const plan = (engineConfig: Record<string, unknown>) =>
+      planSweep({ suite, engine: 'trl', engineConfig, engineFingerprint: 'f', engineOptionKinds: kinds, getMethod, datasets: ['EuroSAT'], seeds: [1], methods: ['cls-rl'] })[0];
+    const base = plan({});
+    for (const op of [{ baseUrl: 'http://127.0.0.1:8000/v1' }, { vllm: true }, { writeOnly: true }, { gpus: 1, nodes: 2 }, { concurrency: 4, cache: 'off' }, { launcher: 'srun' }]) {
+      const s = plan(op);
+      expect([op, s.id]).toEqual([op, base.id]);
+      expect(s.config.engine).toEqual(op); // the resolved config still records what was used
+    }
+    for (const res of [{ model: 'Qwen/Qwen2-VL-7B-Instruct' }, { attnImplementation: 'sdpa' }, { maxPixels: 1000 }, { repetitionPenalty: 1 }, { imageSize: 384 }, { somethingNew: 1 }]) {
+      expect([res, plan(res).id]).not.toEqual([res, base.id]);
+    }
+    // without declared kinds (an engine that has none) every option counts
+    expect(planSweep({ suite, engine: 'trl', engineConfig: { vllm: true }, engineFingerprint: 'f', getMethod, datasets: ['EuroSAT'], seeds: [1], methods: ['cls-rl'] })[0].id).not.toBe(base.id);
+  });
+
+  test('legacyRunId is the id every option used to give (what a sweep adopts stored runs from)', () => {
+    const suite = getSuite('paper-fewshot');
+    const args = { suite, engine: 'trl', engineFingerprint: 'f', getMethod, datasets: ['EuroSAT'], seeds: [1], methods: ['cls-rl'] };
+    const old = planSweep({ ...args, engineConfig: { vllm: true } })[0]; // no kinds: the old hashing
+    const now = planSweep({ ...args, engineConfig: { vllm: true }, engineOptionKinds: kindsOf(TRL_OPTIONS) })[0];
+    expect(now.id).not.toBe(old.id);
+    expect(legacyRunId(now, 'f')).toBe(old.id);
+    const plain = planSweep({ ...args, engineOptionKinds: kindsOf(TRL_OPTIONS) })[0];
+    expect(legacyRunId(plain, 'f')).toBe(plain.id);
   });
 });

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { RunSpec } from '../../harness/contracts';
 import { ClsrlError } from '../../harness/errors';
 import { dbChecksum, importRuns, SCHEMA_VERSION, Store, type RunRecord } from '../../harness/store';
+import { MIGRATIONS } from '../../harness/store/schema';
 
 let dir: string;
 beforeEach(() => {
@@ -222,4 +223,63 @@ test('dbChecksum reflects contents only', () => {
   s.saveRun(record(spec('r1')));
   expect(dbChecksum(file)).not.toBe(c0);
   s.close();
+});
+
+describe('prepared runs, schema 2 and re-keying', () => {
+  test('a v1 database migrates to accept prepared runs and keeps every row and reference', () => {
+    const file = path.join(dir, 'v1.sqlite');
+    const raw = new Database(file);
+    raw.exec('CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+    raw.exec(MIGRATIONS[0].sql);
+    raw.prepare('INSERT INTO schema_version VALUES (1, ?)').run('2026-01-01');
+    raw.close();
+    // a done run with evaluations and steps, stored by a schema-1 store (v1 tables, same columns)
+    const v1 = new Database(file);
+    v1.pragma('foreign_keys = ON');
+    v1.prepare(`INSERT INTO runs (id, suite, dataset, setting, shots, seed, method, engine, status, spec, config)
+                VALUES ('old', 'unit', 'EuroSAT', 'few-shot', 4, 1, 'cls-rl', 'double', 'done', '{}', '{}')`).run();
+    v1.prepare(`INSERT INTO train_steps (run_id, step, epoch, rewards, tokens_generated) VALUES ('old', 1, 1, '{}', 3)`).run();
+    v1.close();
+    const s = Store.open(file);
+    expect(s.status('old')).toBe('done');
+    expect(s.trainSteps('old')).toHaveLength(1);
+    s.markPrepared(spec('p'), { codeVersion: 'c', dataFingerprint: 'd', engineFingerprint: 'e' });
+    expect(s.status('p')).toBe('prepared');
+    expect(s.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    // deleting the run still cascades: the references survived the table rebuild
+    s.db.prepare("DELETE FROM runs WHERE id = 'old'").run();
+    expect(s.trainSteps('old')).toHaveLength(0);
+    s.close();
+  });
+
+  test('markPrepared records a run as prepared, never over a done one; the next attempt runs it', () => {
+    const s = Store.open(path.join(dir, 'p.sqlite'));
+    const meta = { codeVersion: 'c', dataFingerprint: 'd', engineFingerprint: 'e' };
+    s.markPrepared(spec('p'), meta);
+    expect(s.status('p')).toBe('prepared');
+    expect(s.doneIds().has('p')).toBe(false);
+    expect(s.runs()[0]).toMatchObject({ id: 'p', status: 'prepared', dataFingerprint: 'd', codeVersion: 'c' });
+    s.markRunning(spec('p'), { codeVersion: 'c' });
+    expect(s.status('p')).toBe('running');
+    s.saveRun(record(spec('p')));
+    s.markPrepared(spec('p'), meta);
+    expect(s.status('p')).toBe('done');
+    s.close();
+  });
+
+  test('rekeyRun moves a run with its evaluations and steps to a new id, never over an existing one', () => {
+    const s = Store.open(path.join(dir, 'k.sqlite'));
+    s.saveRun(record(spec('old')));
+    s.saveRun(record(spec('taken')));
+    expect(s.rekeyRun('old', spec('new'))).toBe(true);
+    expect(s.status('old')).toBeUndefined();
+    expect(s.status('new')).toBe('done');
+    expect(s.evaluations().filter((e) => e.runId === 'new')).toHaveLength(1);
+    expect(s.predictions('new')).toHaveLength(4);
+    expect(s.trainSteps('new')).toHaveLength(2);
+    expect(s.runs().find((r) => r.id === 'new')?.spec.id).toBe('new');
+    expect(s.rekeyRun('new', spec('taken'))).toBe(false);
+    expect(s.rekeyRun('absent', spec('other'))).toBe(false);
+    s.close();
+  });
 });

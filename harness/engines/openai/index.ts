@@ -10,6 +10,8 @@ import type { Completion, Engine, GenerateOptions, LoadedModel, ModelRef, Prompt
 import { ClsrlError } from '../../errors';
 import type { EngineOptions } from '../registry';
 import { CompletionCache, cacheKey } from './cache';
+import { kindsOf } from '../options';
+import { OPENAI_OPTIONS } from './options';
 import { CLIENT_DEFAULTS, OpenAIClient, type ChatRequest, type ChatResponse } from './client';
 
 export interface OpenAIEngineOptions {
@@ -183,6 +185,7 @@ export async function createOpenAIEngine(raw: EngineOptions): Promise<Engine> {
   const engine: Engine = {
     name: 'openai',
     trains: false,
+    optionKinds: kindsOf(OPENAI_OPTIONS),
     baseModel: (): ModelRef => ({ engine: 'openai', id: 'base', path: opts.model }),
     async load(ref: ModelRef): Promise<LoadedModel> {
       // A trained checkpoint is served under its path (`vllm serve <dir>`); the base under --model.

@@ -16,6 +16,8 @@ import { AdamW } from './optimizer';
 import { initParams, layout, mulberry32 } from './params';
 import { Runtime } from './runtime';
 import { Tokenizer, type Merge } from './tokenizer';
+import { kindsOf } from '../options';
+import { TINY_OPTIONS } from './options';
 
 export { DEFAULT_CONFIG, type TinyConfig } from './config';
 export { tokenizer, SPECIALS, BASE_VOCAB, Tokenizer } from './tokenizer';
@@ -63,7 +65,7 @@ class TinyOptimizer extends AdamW {
 }
 
 function parseOptions(raw: Record<string, unknown>): TinyEngineOptions {
-  const known = ['checkpoint', 'config', 'threads', 'seed', 'merges', 'promptDropout', 'arenaSessions'];
+  const known = Object.keys(TINY_OPTIONS);
   for (const k of Object.keys(raw)) {
     if (!known.includes(k)) throw new ClsrlError('BAD_CONFIG', `tiny engine option '${k}' is unknown`, { hint: `options: ${known.join(', ')}` });
   }
@@ -86,6 +88,7 @@ function parseOptions(raw: Record<string, unknown>): TinyEngineOptions {
 export class TinyEngine implements Engine {
   readonly name = 'tiny';
   readonly trains = true;
+  readonly optionKinds = kindsOf(TINY_OPTIONS);
   readonly runtime: Runtime;
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;

@@ -6,15 +6,17 @@
 import fs from 'fs';
 import path from 'path';
 import { createHash } from 'crypto';
-import type { Engine, ExternalTrainContext, LoadedModel, ModelRef, TrainStepRecord } from '../../contracts';
+import type { Engine, ExternalTrainContext, LoadedModel, ModelRef, PreparedRun, TrainStepRecord } from '../../contracts';
 import { ClsrlError } from '../../errors';
 import type { EngineOptions } from '../registry';
 import { OpenAIGenerator, resolveOpenAIOptions } from '../openai';
 import { TRL_DEFAULTS, type TrlOptions } from './config';
-import { writeRunFolder } from './folder';
+import { writeRunFolder, type RunFolder } from './folder';
 import { completionsPerStep, launchRun, type LaunchOptions } from './launch';
 import { readTrainerState } from './state';
 import { startVllm, type VllmServer } from './vllm';
+import { kindsOf } from '../options';
+import { TRL_OPTIONS } from './options';
 
 export interface TrlEngineOptions extends TrlOptions, LaunchOptions {
   /** Write run folders only, even when the runner asks to train (for the user's own scheduler). */
@@ -93,6 +95,7 @@ export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
   const engine: Engine = {
     name: 'trl',
     trains: false,
+    optionKinds: kindsOf(TRL_OPTIONS),
     baseModel: (): ModelRef => ({ engine: 'trl', id: 'base', path: o.model }),
     async load(ref: ModelRef): Promise<LoadedModel> {
       // vLLM serves a model under the path or id it was started with.
@@ -130,8 +133,21 @@ export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
         .digest('hex')
         .slice(0, 16),
     trainExternally: (ctx) => trainExternally(ctx, o),
+    prepareRun: async (ctx) => prepareRun(ctx, o),
+    prepareOnly: o.writeOnly,
   };
   return engine;
+}
+
+/** Whether a run folder holds a finished training (train.py writes clsrl-done.json last). */
+function finished(folder: RunFolder): boolean {
+  return fs.existsSync(path.join(folder.outputDir, 'clsrl-done.json')) && fs.existsSync(folder.finalDir);
+}
+
+/** Writes the run folder and stops (`sweep --prepare`, writeOnly): the user's scheduler runs launch.sh. */
+export function prepareRun(ctx: ExternalTrainContext, o: TrlEngineOptions): PreparedRun {
+  const folder = writeRunFolder(ctx, o);
+  return { dir: folder.dir, launch: `bash ${folder.launch}`, finished: finished(folder) };
 }
 
 /** Writes the run folder; unless dry-run/writeOnly, launches it and ingests what it logged. */
@@ -139,13 +155,11 @@ export async function trainExternally(ctx: ExternalTrainContext, o: TrlEngineOpt
   const folder = writeRunFolder(ctx, o);
   const model: ModelRef = { engine: 'trl', id: ctx.spec.id, path: folder.finalDir };
   if (ctx.dryRun || o.writeOnly) return { model, steps: [] };
-  // A folder trained elsewhere (dry run + the user's scheduler) is ingested, not trained again: the
-  // folder is named by the run id, a hash of the whole spec, so a finished one matches this run.
-  const done = path.join(folder.outputDir, 'clsrl-done.json');
-  const steps = fs.existsSync(done) && fs.existsSync(folder.finalDir)
-    ? readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), completionsPerStep(folder, o))
-    : await launchRun(folder, ctx, o);
-  return { model, steps };
+  // A folder trained elsewhere (--prepare + the user's scheduler) is ingested, not trained again: the
+  // folder is named by the run id, a hash of everything that changes results, so a finished one matches.
+  if (finished(folder)) return { model, steps: readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), completionsPerStep(folder, o)) };
+  await ctx.beforeLaunch?.();
+  return { model, steps: await launchRun(folder, ctx, o) };
 }
 
 export { writeRunFolder } from './folder';
