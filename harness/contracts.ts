@@ -112,6 +112,12 @@ export interface GenerateOptions {
   temperature: number;
   maxTokens: number;
   seed: number;
+  /**
+   * Repetition penalty as Hugging Face and vLLM define it (CTRL, Keskar et al. 2019): before sampling, the
+   * logit of every token already in the prompt or the completion is divided by it when positive and
+   * multiplied by it when negative. Absent or 1: off. Only engines with `repetitionPenalty: true` apply it.
+   */
+  repetitionPenalty?: number;
 }
 
 export interface Completion {
@@ -175,6 +181,8 @@ export interface Engine {
   readonly name: string;
   /** Whether step/logprobs work, i.e. methods can train in-process. */
   readonly trains: boolean;
+  /** Whether `generate` applies GenerateOptions.repetitionPenalty (engines without it must not be asked to). */
+  readonly repetitionPenalty?: boolean;
   baseModel(): ModelRef;
   load(ref: ModelRef): Promise<LoadedModel>;
   /** A frozen copy (the GRPO reference model). */

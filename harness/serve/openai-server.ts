@@ -1,7 +1,8 @@
 // An OpenAI-compatible server over any clsrl engine (`clsrl serve --engine tiny`): POST
 // /v1/chat/completions (one image as a base64 data URL + text), GET /v1/models, GET /health.
 // Images are written to a content-addressed folder because engines take absolute image paths.
-// Not a full OpenAI API: no streaming, tools, logprobs or top_p other than 1.
+// Not a full OpenAI API: no streaming, tools, logprobs or top_p other than 1. repetition_penalty (vLLM's
+// extension) is applied when the engine supports it (tiny), else only 1 is accepted.
 
 import fs from 'fs';
 import os from 'os';
@@ -73,7 +74,7 @@ function num(body: Record<string, unknown>, key: string, fallback: number, check
 }
 
 /** Validates a chat request: the last user message must hold exactly one image and some text. */
-export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxTokens: number): ParsedRequest {
+export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxTokens: number, repetitionPenalty = false): ParsedRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'body must be a JSON object');
   const body = raw as Record<string, unknown>;
   if (typeof body.model !== 'string') throw new HttpError(400, 'field "model" must be a string');
@@ -95,13 +96,16 @@ export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxToken
   if (images.length !== 1) throw new HttpError(400, `${field} must hold exactly one image_url part, found ${images.length}`);
   // Accepted only at their neutral values: the engines sample from the plain softmax.
   num(body, 'top_p', 1, (n) => n === 1, '1 (other values are not supported)');
-  num(body, 'repetition_penalty', 1, (n) => n === 1, '1 (other values are not supported)');
+  const penalty = repetitionPenalty
+    ? num(body, 'repetition_penalty', 1, (n) => n > 0 && n <= 10, 'a number in (0, 10]')
+    : num(body, 'repetition_penalty', 1, (n) => n === 1, '1 (this engine applies no repetition penalty; send 1 or leave it out)');
   const maxTokens = num(body, 'max_tokens', num(body, 'max_completion_tokens', defaultMaxTokens, (n) => Number.isInteger(n) && n > 0, 'a positive integer'), (n) => Number.isInteger(n) && n > 0, 'a positive integer');
   const gen: GenerateOptions = {
     n: num(body, 'n', 1, (n) => Number.isInteger(n) && n >= 1 && n <= 64, 'an integer in 1..64'),
     temperature: num(body, 'temperature', 1, (n) => n >= 0 && n <= 2, 'a number in 0..2'),
     maxTokens,
     seed: num(body, 'seed', 0, (n) => Number.isInteger(n), 'an integer'),
+    ...(penalty === 1 ? {} : { repetitionPenalty: penalty }),
   };
   const text = texts.join('\n');
   const id = createHash('sha256').update(images[0]).update('\0').update(text).digest('hex').slice(0, 16);
@@ -169,7 +173,7 @@ export function createOpenAIHandler(opts: OpenAIServerOptions): http.RequestList
         return sendJson(res, 200, { object: 'list', data: [{ id: opts.modelName, object: 'model', created, owned_by: 'clsrl' }] });
       }
       if (route !== 'POST /v1/chat/completions') throw new HttpError(404, `no route ${route} (POST /v1/chat/completions, GET /v1/models, GET /health)`);
-      const parsed = parseChatRequest(await readJson(req, maxBody), imageDir, opts.defaultMaxTokens ?? OPENAI_SERVER_DEFAULTS.defaultMaxTokens);
+      const parsed = parseChatRequest(await readJson(req, maxBody), imageDir, opts.defaultMaxTokens ?? OPENAI_SERVER_DEFAULTS.defaultMaxTokens, !!opts.engine.repetitionPenalty);
       if (parsed.model !== opts.modelName) throw new HttpError(404, `model "${parsed.model}" is not served here; this server serves "${opts.modelName}"`, 'not_found_error');
       const completions = await batcher.submit(parsed);
       const completionTokens = completions.reduce((s, c) => s + c.tokens.length, 0);

@@ -27,6 +27,30 @@ const NEG_INF = -1e9;
  * weights are the normaliser's terms), in the same order as a plain loop, so draws are reproducible.
  * `w` is the caller's scratch buffer of at least logits.length.
  */
+/**
+ * Hugging Face's RepetitionPenaltyLogitsProcessor (and vLLM's repetition_penalty): every token id present
+ * in `seen` (prompt and completion so far) has its logit divided by `penalty` if positive, multiplied if not.
+ */
+export function applyRepetitionPenalty(logits: Float32Array, seen: number[][], penalty: number): void {
+  const done = new Set<number>();
+  for (const list of seen) {
+    for (const t of list) {
+      if (done.has(t) || t < 0 || t >= logits.length) continue;
+      done.add(t);
+      logits[t] = logits[t] > 0 ? logits[t] / penalty : logits[t] * penalty;
+    }
+  }
+}
+
+/** log softmax(logits)[token]. */
+function logSoftmaxAt(logits: Float32Array, token: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let z = 0;
+  for (let i = 0; i < logits.length; i++) z += Math.exp(logits[i] - max);
+  return logits[token] - max - Math.log(z);
+}
+
 function sample(logits: Float32Array, temperature: number, rand: () => number, w: Float64Array): { token: number; logprob: number } {
   const V = logits.length;
   let max = -Infinity;
@@ -134,10 +158,20 @@ async function generateGroup(
   }
 
   const weights = new Float64Array(V);
+  const penalty = opts.repetitionPenalty ?? 1;
+  const penalised = penalty !== 1 ? new Float32Array(V) : undefined;
   const take = (r: number, logits: Float32Array): void => {
-    const s = sample(logits, opts.temperature, rand, weights);
+    if (!penalised) {
+      const s = sample(logits, opts.temperature, rand, weights);
+      rows[r].tokens.push(s.token);
+      rows[r].logprobs.push(s.logprob);
+      return;
+    }
+    penalised.set(logits);
+    applyRepetitionPenalty(penalised, [prompts[Math.floor(r / n)].prompt, rows[r].tokens], penalty);
+    const s = sample(penalised, opts.temperature, rand, weights);
     rows[r].tokens.push(s.token);
-    rows[r].logprobs.push(s.logprob);
+    rows[r].logprobs.push(logSoftmaxAt(logits, s.token)); // the model's own log-prob (Completion contract)
   };
   const settle = (row: RowState): void => {
     if (row.finish) return;

@@ -89,6 +89,7 @@ export class TinyEngine implements Engine {
   readonly name = 'tiny';
   readonly trains = true;
   readonly optionKinds = kindsOf(TINY_OPTIONS);
+  readonly repetitionPenalty = true;
   readonly runtime: Runtime;
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;
