@@ -10,7 +10,8 @@ import type { Engine, ExternalTrainContext, LoadedModel, ModelRef, TrainStepReco
 import { ClsrlError } from '../../errors';
 import type { EngineOptions } from '../registry';
 import { OpenAIGenerator, resolveOpenAIOptions } from '../openai';
-import { TRL_DEFAULTS, type TrlOptions } from './config';
+import { DISTRIBUTED, TRL_DEFAULTS, distributedFor, type Distributed, type TrlOptions } from './config';
+import { detectGpus, type GpuCount } from './gpus';
 import { writeRunFolder } from './folder';
 import { completionsPerStep, launchRun, type LaunchOptions } from './launch';
 import { readTrainerState } from './state';
@@ -28,6 +29,8 @@ export interface TrlEngineOptions extends TrlOptions, LaunchOptions {
   vllmStartTimeoutMs: number;
   /** Sent with every evaluation request: Qwen2-VL's generation_config (which the paper's eval used) has 1.05. */
   repetitionPenalty: number;
+  /** True when `gpus` was neither given nor detected: folders may be written (for another machine), never launched. */
+  gpusUnknown: boolean;
 }
 
 const NUMBER_KEYS = ['gpus', 'nodes', 'perDeviceBatch', 'maxPixels', 'minPixels', 'trainerSeed'] as const;
@@ -38,10 +41,11 @@ function positiveInt(key: string, v: unknown): number {
   return n;
 }
 
-export function resolveTrlOptions(raw: EngineOptions): TrlEngineOptions {
+/** `detect` counts the GPUs of this machine when `gpus` is not given (gpus.ts; injectable for tests). */
+export function resolveTrlOptions(raw: EngineOptions, detect: () => GpuCount | undefined = detectGpus): TrlEngineOptions {
   const o: TrlEngineOptions = {
     ...TRL_DEFAULTS, writeOnly: false, launcher: 'bash', rewardUrl: undefined,
-    vllm: false, vllmCommand: 'vllm', vllmArgs: [], vllmStartTimeoutMs: 900_000, repetitionPenalty: 1.05,
+    vllm: false, vllmCommand: 'vllm', vllmArgs: [], vllmStartTimeoutMs: 900_000, repetitionPenalty: 1.05, gpusUnknown: false,
   };
   if (raw.model !== undefined) o.model = String(raw.model);
   for (const k of NUMBER_KEYS) if (raw[k] !== undefined) (o as unknown as Record<string, number>)[k] = positiveInt(k, raw[k]);
@@ -64,6 +68,24 @@ export function resolveTrlOptions(raw: EngineOptions): TrlEngineOptions {
     o.repetitionPenalty = Number(raw.repetitionPenalty);
     if (!(o.repetitionPenalty > 0)) throw new ClsrlError('BAD_CONFIG', `trl engine option repetitionPenalty must be > 0, got ${JSON.stringify(raw.repetitionPenalty)}`);
   }
+  if (raw.distributed !== undefined) {
+    const d = String(raw.distributed);
+    if (!(DISTRIBUTED as readonly string[]).includes(d)) {
+      throw new ClsrlError('BAD_CONFIG', `trl engine option distributed '${d}' is not one of ${DISTRIBUTED.join(', ')}`, { hint: 'docs/reproduce-the-paper.md explains each, with memory estimates' });
+    }
+    o.distributed = d as Distributed;
+  }
+  if (raw.gpus === undefined) {
+    const found = detect();
+    if (found) {
+      o.gpus = found.count;
+      o.gpusNote = `gpus=${found.count} detected from ${found.source} where clsrl ran (override with --engine-opt gpus=N).`;
+    } else {
+      o.gpusUnknown = true;
+      o.gpusNote = `no GPU detected where clsrl ran (CUDA_VISIBLE_DEVICES unset, nvidia-smi absent or empty): folder written for gpus=${o.gpus}, the paper's node; pass --engine-opt gpus=N for the machine that will run it.`;
+    }
+  }
+  distributedFor(o); // refuses distributed=single on several GPUs before anything is written
   if (o.vllm && o.baseUrl) throw new ClsrlError('BAD_CONFIG', 'trl engine options vllm and baseUrl exclude each other', { hint: 'vllm=true starts a server per model; baseUrl uses yours' });
   return o;
 }
@@ -134,11 +156,25 @@ export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
   return engine;
 }
 
+let warnedGpus = false;
+
 /** Writes the run folder; unless dry-run/writeOnly, launches it and ingests what it logged. */
 export async function trainExternally(ctx: ExternalTrainContext, o: TrlEngineOptions): Promise<{ model: ModelRef; steps: TrainStepRecord[] }> {
+  const launches = !(ctx.dryRun || o.writeOnly);
+  if (launches && o.gpusUnknown) {
+    throw new ClsrlError('BAD_CONFIG', `run ${ctx.spec.id} would train with TRL here, but no GPU is visible (CUDA_VISIBLE_DEVICES unset, \`nvidia-smi -L\` lists none)`, {
+      hint: 'run clsrl on the GPU machine, or pass --engine-opt gpus=N; to only write the run folders use --dry-run',
+    });
+  }
   const folder = writeRunFolder(ctx, o);
   const model: ModelRef = { engine: 'trl', id: ctx.spec.id, path: folder.finalDir };
-  if (ctx.dryRun || o.writeOnly) return { model, steps: [] };
+  if (!launches) {
+    if (o.gpusUnknown && !warnedGpus) {
+      warnedGpus = true;
+      process.stderr.write(`note: ${o.gpusNote}\n`);
+    }
+    return { model, steps: [] };
+  }
   // A folder trained elsewhere (dry run + the user's scheduler) is ingested, not trained again: the
   // folder is named by the run id, a hash of the whole spec, so a finished one matches this run.
   const done = path.join(folder.outputDir, 'clsrl-done.json');
