@@ -23,21 +23,34 @@ def load_config(path):
         return json.load(handle)
 
 
-def check_pins(pins):
-    """The folder was written for exact versions; other versions may name or default fields differently."""
-    import importlib.metadata as metadata
+def check_pins(config):
+    """Refuses a Python stack other than the folder's pins (PEP 440 public versions, see pins.py)."""
+    from . import pins
 
-    wrong = []
-    for name in ("trl", "transformers", "accelerate", "deepspeed", "datasets", "torch"):
-        try:
-            have = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            have = None
-        if have != pins[name]:
-            wrong.append("%s %s (pinned %s)" % (name, have, pins[name]))
-    if wrong and os.environ.get("CLSRL_ALLOW_UNPINNED") != "1":
-        fail("installed versions differ from the pins: %s. Install requirements.txt, or set "
-             "CLSRL_ALLOW_UNPINNED=1 to run anyway." % ", ".join(wrong))
+    rows = pins.check(config["pins"], pins.required_packages(config.get("distributed", "zero3")))
+    message = pins.refusal(rows)
+    if message:
+        fail(message)
+    for note in pins.notes(rows):
+        log_note(note)
+
+
+def log_note(message):
+    sys.stdout.write("clsrl_trl: note: " + message + "\n")
+    sys.stdout.flush()
+
+
+def resolve_attention(model_kwargs, has_module=None):
+    """flash_attention_2 needs the flash_attn package; without it train with sdpa and say so (returns the note)."""
+    import importlib.util
+
+    has_module = has_module or (lambda name: importlib.util.find_spec(name) is not None)
+    if model_kwargs.get("attn_implementation") != "flash_attention_2" or has_module("flash_attn"):
+        return None
+    model_kwargs["attn_implementation"] = "sdpa"
+    return ("flash_attn is not installed: attention falls back from flash_attention_2 to sdpa (PyTorch's fused "
+            "kernel; same maths, different rounding). Install flash-attn==2.8.3 for the pinned kernel, or pass "
+            "--engine-opt attnImplementation=sdpa to say so explicitly.")
 
 
 def make_args(cls, values):
@@ -84,7 +97,12 @@ def main(argv=None):
     options = parser.parse_args(argv)
     config = load_config(options.config)
     os.chdir(os.path.dirname(os.path.abspath(options.config)))
-    check_pins(config["pins"])
+    check_pins(config)
+    notes = []
+    attention = resolve_attention(config["args"].setdefault("model_init_kwargs", {}))
+    if attention:
+        log_note(attention)
+        notes.append(attention)
 
     from transformers import AutoProcessor
 
@@ -129,7 +147,12 @@ def main(argv=None):
     if trainer.accelerator.is_main_process:
         processor.save_pretrained(final_dir)
         with open(os.path.join(config["args"]["output_dir"], "clsrl-done.json"), "w", encoding="utf-8") as handle:
-            json.dump({"final": os.path.abspath(final_dir), "runId": config["clsrl"]["runId"]}, handle)
+            json.dump({
+                "final": os.path.abspath(final_dir),
+                "runId": config["clsrl"]["runId"],
+                "attnImplementation": config["args"]["model_init_kwargs"].get("attn_implementation"),
+                "notes": notes,
+            }, handle)
     return 0
 
 

@@ -14,6 +14,8 @@ import { createTrlEngine, resolveTrlOptions, stepsFromLogHistory, writeRunFolder
 import { PYTHON_PINS } from '../../harness/engines/trl/config';
 import { startOpenAIServer } from '../../harness/serve/openai-server';
 
+// No GPU visible to this test, whatever machine runs it (gpus is detected when not given: gpus.ts).
+process.env.CUDA_VISIBLE_DEVICES = '';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-trl-'));
 const questions: Question[] = [];
 
@@ -84,7 +86,7 @@ test('a CLS-RL run folder reproduces the paper trainer with every field explicit
   const bash = spawnSync('bash', ['-n', path.join(dir, 'launch.sh')]);
   expect(bash.status).toBe(0);
   const py = spawnSync('python3', ['-c', 'import sys, py_compile, tempfile, os\nd = tempfile.mkdtemp()\nfor i, f in enumerate(sys.argv[1:]): py_compile.compile(f, cfile=os.path.join(d, "%d.pyc" % i), doraise=True)',
-    ...['__init__.py', 'rewards.py', 'train.py'].map((f) => path.join(dir, 'clsrl_trl', f))]);
+    ...['__init__.py', 'rewards.py', 'train.py', 'pins.py'].map((f) => path.join(dir, 'clsrl_trl', f))]);
   expect(py.stderr.toString()).toBe('');
 });
 
@@ -183,7 +185,7 @@ PY
 
   test('a failing trainer becomes an EXTERNAL error with the log tail', async () => {
     process.env.FAKE_TRL_MODE = 'fail';
-    const engine = await createTrlEngine({});
+    const engine = await createTrlEngine({ gpus: 2 }); // a launch needs a GPU count: none is visible here
     const ctx = { ...ctxFor('cls-rl', {}, false), workDir: path.join(tmp, 'runs', 'cls-rl-failing') };
     await expect(engine.trainExternally!(ctx)).rejects.toThrow(/exited with 3:[\s\S]*CUDA out of memory \(fake\)/);
     delete process.env.FAKE_TRL_MODE;

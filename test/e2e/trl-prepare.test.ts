@@ -32,8 +32,8 @@ beforeAll(async () => {
     settings: [{ setting: 'few-shot', shots: [2], seeds: [1] }],
     methods: ['zero-shot', 'sft', 'cls-rl'],
     engine: 'trl',
-    // the double behind the fake vllm takes no repetition penalty; one GPU keeps the batch layout simple
-    engineConfig: { gpus: 1, repetitionPenalty: 1, cache: 'off', vllmStartTimeoutMs: 60_000, maxRetries: 0 },
+    // the double behind the fake vllm takes no repetition penalty; two GPUs launch through (fake) accelerate
+    engineConfig: { gpus: 2, repetitionPenalty: 1, cache: 'off', vllmStartTimeoutMs: 60_000, maxRetries: 0 },
     methodConfig: { sft: { epochs: 1, maxSteps: 2, batchSize: 4 }, 'cls-rl': { epochs: 1, maxSteps: 2, batchSize: 8, maxCompletionTokens: 64 } },
     prompt: { evalLimit: 3 },
     eval: { maxTokens: 64 },

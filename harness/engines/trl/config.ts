@@ -20,11 +20,20 @@ export const PYTHON_PINS = {
   'flash-attn': '2.8.3',
 } as const;
 
+/** How the training processes share the model (the accelerate config folder.ts writes). */
+export const DISTRIBUTED = ['single', 'ddp', 'zero2', 'zero3', 'fsdp'] as const;
+export type Distributed = (typeof DISTRIBUTED)[number];
+
 export interface TrlOptions {
   /** HF id or local path of the base model. */
   model: string;
+  /** GPUs per node (default: detected where clsrl runs, see gpus.ts). */
   gpus: number;
   nodes: number;
+  /** single (one process, no launcher), ddp, zero2 / zero3 (DeepSpeed), fsdp; default from gpus x nodes (see distributedFor). */
+  distributed?: Distributed;
+  /** How `gpus` was chosen when not given (detected / assumed), written into config.json notes. */
+  gpusNote?: string;
   /** GRPO: completions per GPU per micro-step (default G: one prompt per GPU, as the paper). SFT: examples. */
   perDeviceBatch?: number;
   attnImplementation: 'flash_attention_2' | 'sdpa' | 'eager';
@@ -37,6 +46,7 @@ export interface TrlOptions {
   gradientCheckpointing: boolean;
 }
 
+/** `gpus` here is only the fallback for writing folders where no GPU is detected (the paper's 8-GPU node). */
 export const TRL_DEFAULTS: TrlOptions = {
   model: 'Qwen/Qwen2-VL-2B-Instruct',
   gpus: 8,
@@ -55,6 +65,8 @@ export type TrainerKind = 'grpo' | 'sft';
 export interface TrainerConfig {
   clsrl: { runId: string; suite: string; dataset: string; setting: string; shots: number; seed: number; method: string };
   trainer: TrainerKind;
+  /** The distributed strategy launch.sh uses; train.py requires deepspeed only for zero2/zero3. */
+  distributed: Distributed;
   pins: typeof PYTHON_PINS;
   model: { nameOrPath: string; minPixels: number; maxPixels: number };
   data: { train: string; examples: number };
@@ -81,6 +93,30 @@ const SCHEDULES: Record<string, [string, string]> = {
   linear: ['linear', 'linear'],
   cosine: ['cosine', 'cosine'],
 };
+
+/**
+ * The strategy a run uses: the option when given, else one process without a launcher on one GPU
+ * ('single') and DeepSpeed ZeRO-3 (the paper's setup) on more. 'single' cannot span several processes.
+ */
+export function distributedFor(o: Pick<TrlOptions, 'gpus' | 'nodes' | 'distributed'>): Distributed {
+  const processes = o.gpus * o.nodes;
+  const d = o.distributed ?? (processes === 1 ? 'single' : 'zero3');
+  if (d === 'single' && processes !== 1) {
+    throw new ClsrlError('BAD_CONFIG', `distributed=single runs one process, but gpus x nodes is ${o.gpus} x ${o.nodes}`, {
+      hint: 'use --engine-opt distributed=ddp|zero2|zero3|fsdp for several GPUs, or gpus=1 nodes=1',
+    });
+  }
+  return d;
+}
+
+/**
+ * Weights as loaded: bf16 under DeepSpeed (which keeps fp32 master weights and Adam state itself), fp32
+ * otherwise, where the trainer's bf16 flag runs forward/backward under bf16 autocast; the optimizer
+ * state is fp32 in both cases.
+ */
+export function loadDtype(d: Distributed): 'bfloat16' | 'float32' {
+  return d === 'zero2' || d === 'zero3' ? 'bfloat16' : 'float32';
+}
 
 /** Per-device batch and gradient accumulation so one optimizer update sees exactly `perUpdate` items. */
 export function batchLayout(perUpdate: number, processes: number, perDevice: number, what: string): { perDevice: number; gradAccum: number } {
@@ -131,7 +167,7 @@ function commonArgs(spec: RunSpec, c: Record<string, unknown>, o: TrlOptions, la
     report_to: o.reportTo,
     remove_unused_columns: false,
     dataloader_num_workers: 0,
-    model_init_kwargs: { torch_dtype: 'bfloat16', attn_implementation: o.attnImplementation },
+    model_init_kwargs: { torch_dtype: loadDtype(distributedFor(o)), attn_implementation: o.attnImplementation },
   };
 }
 

@@ -10,7 +10,8 @@ import type { Engine, ExternalTrainContext, LoadedModel, ModelRef, PreparedRun, 
 import { ClsrlError } from '../../errors';
 import type { EngineOptions } from '../registry';
 import { OpenAIGenerator, resolveOpenAIOptions } from '../openai';
-import { TRL_DEFAULTS, type TrlOptions } from './config';
+import { DISTRIBUTED, TRL_DEFAULTS, distributedFor, type Distributed, type TrainerConfig, type TrlOptions } from './config';
+import { detectGpus, type GpuCount } from './gpus';
 import { writeRunFolder, type RunFolder } from './folder';
 import { completionsPerStep, launchRun, type LaunchOptions } from './launch';
 import { readTrainerState } from './state';
@@ -30,6 +31,8 @@ export interface TrlEngineOptions extends TrlOptions, LaunchOptions {
   vllmStartTimeoutMs: number;
   /** Sent with every evaluation request: Qwen2-VL's generation_config (which the paper's eval used) has 1.05. */
   repetitionPenalty: number;
+  /** True when `gpus` was neither given nor detected: folders may be written (for another machine), never launched. */
+  gpusUnknown: boolean;
 }
 
 const NUMBER_KEYS = ['gpus', 'nodes', 'perDeviceBatch', 'maxPixels', 'minPixels', 'trainerSeed'] as const;
@@ -40,10 +43,11 @@ function positiveInt(key: string, v: unknown): number {
   return n;
 }
 
-export function resolveTrlOptions(raw: EngineOptions): TrlEngineOptions {
+/** `detect` counts the GPUs of this machine when `gpus` is not given (gpus.ts; injectable for tests). */
+export function resolveTrlOptions(raw: EngineOptions, detect: () => GpuCount | undefined = detectGpus): TrlEngineOptions {
   const o: TrlEngineOptions = {
     ...TRL_DEFAULTS, writeOnly: false, launcher: 'bash', rewardUrl: undefined,
-    vllm: false, vllmCommand: 'vllm', vllmArgs: [], vllmStartTimeoutMs: 900_000, repetitionPenalty: 1.05,
+    vllm: false, vllmCommand: 'vllm', vllmArgs: [], vllmStartTimeoutMs: 900_000, repetitionPenalty: 1.05, gpusUnknown: false,
   };
   if (raw.model !== undefined) o.model = String(raw.model);
   for (const k of NUMBER_KEYS) if (raw[k] !== undefined) (o as unknown as Record<string, number>)[k] = positiveInt(k, raw[k]);
@@ -66,6 +70,24 @@ export function resolveTrlOptions(raw: EngineOptions): TrlEngineOptions {
     o.repetitionPenalty = Number(raw.repetitionPenalty);
     if (!(o.repetitionPenalty > 0)) throw new ClsrlError('BAD_CONFIG', `trl engine option repetitionPenalty must be > 0, got ${JSON.stringify(raw.repetitionPenalty)}`);
   }
+  if (raw.distributed !== undefined) {
+    const d = String(raw.distributed);
+    if (!(DISTRIBUTED as readonly string[]).includes(d)) {
+      throw new ClsrlError('BAD_CONFIG', `trl engine option distributed '${d}' is not one of ${DISTRIBUTED.join(', ')}`, { hint: 'docs/reproduce-the-paper.md explains each, with memory estimates' });
+    }
+    o.distributed = d as Distributed;
+  }
+  if (raw.gpus === undefined) {
+    const found = detect();
+    if (found) {
+      o.gpus = found.count;
+      o.gpusNote = `gpus=${found.count} detected from ${found.source} where clsrl ran (override with --engine-opt gpus=N).`;
+    } else {
+      o.gpusUnknown = true;
+      o.gpusNote = `no GPU detected where clsrl ran (CUDA_VISIBLE_DEVICES unset, nvidia-smi absent or empty): folder written for gpus=${o.gpus}, the paper's node; pass --engine-opt gpus=N for the machine that will run it.`;
+    }
+  }
+  distributedFor(o); // refuses distributed=single on several GPUs before anything is written
   if (o.vllm && o.baseUrl) throw new ClsrlError('BAD_CONFIG', 'trl engine options vllm and baseUrl exclude each other', { hint: 'vllm=true starts a server per model; baseUrl uses yours' });
   return o;
 }
@@ -139,25 +161,68 @@ export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
   return engine;
 }
 
-/** Whether a run folder holds a finished training (train.py writes clsrl-done.json last). */
-function finished(folder: RunFolder): boolean {
-  return fs.existsSync(path.join(folder.outputDir, 'clsrl-done.json')) && fs.existsSync(folder.finalDir);
+let warnedGpus = false;
+
+function noteAssumedGpus(o: TrlEngineOptions): void {
+  if (o.gpusUnknown && !warnedGpus) {
+    warnedGpus = true;
+    process.stderr.write(`note: ${o.gpusNote}\n`);
+  }
+}
+
+/**
+ * The run folder under `workDir` when it holds a finished training (train.py writes clsrl-done.json
+ * last), read as it was written: a finished folder is ingested as is, never rewritten (its launch files
+ * record the GPU layout it trained with, which may differ from this machine's).
+ */
+export function finishedFolder(workDir: string): RunFolder | undefined {
+  const dir = path.join(workDir, 'trl');
+  const outputDir = path.join(dir, 'output');
+  const finalDir = path.join(outputDir, 'final');
+  if (!fs.existsSync(path.join(outputDir, 'clsrl-done.json')) || !fs.existsSync(finalDir)) return undefined;
+  let config: TrainerConfig;
+  try {
+    config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainerConfig;
+  } catch (err) {
+    throw new ClsrlError('EXTERNAL', `finished run folder ${dir} has no readable config.json: ${(err as Error).message}`, { hint: 'restore the folder as it was written, or delete output/clsrl-done.json to train it again', cause: err });
+  }
+  return { dir, config, launch: path.join(dir, 'launch.sh'), outputDir, finalDir };
+}
+
+/** Steps of a finished folder: completions per step from its own batch layout (the method's update size). */
+function ingestFinished(folder: RunFolder, batchSize: number): TrainStepRecord[] {
+  const a = folder.config.args;
+  const processes = folder.config.trainer === 'grpo' ? batchSize / (Number(a.per_device_train_batch_size) * Number(a.gradient_accumulation_steps)) : 1;
+  return readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), completionsPerStep(folder, { gpus: processes, nodes: 1 }));
 }
 
 /** Writes the run folder and stops (`sweep --prepare`, writeOnly): the user's scheduler runs launch.sh. */
 export function prepareRun(ctx: ExternalTrainContext, o: TrlEngineOptions): PreparedRun {
+  const done = finishedFolder(ctx.workDir);
+  if (done) return { dir: done.dir, launch: `bash ${done.launch}`, finished: true };
+  noteAssumedGpus(o);
   const folder = writeRunFolder(ctx, o);
-  return { dir: folder.dir, launch: `bash ${folder.launch}`, finished: finished(folder) };
+  return { dir: folder.dir, launch: `bash ${folder.launch}`, finished: false };
 }
 
 /** Writes the run folder; unless dry-run/writeOnly, launches it and ingests what it logged. */
 export async function trainExternally(ctx: ExternalTrainContext, o: TrlEngineOptions): Promise<{ model: ModelRef; steps: TrainStepRecord[] }> {
-  const folder = writeRunFolder(ctx, o);
-  const model: ModelRef = { engine: 'trl', id: ctx.spec.id, path: folder.finalDir };
-  if (ctx.dryRun || o.writeOnly) return { model, steps: [] };
   // A folder trained elsewhere (--prepare + the user's scheduler) is ingested, not trained again: the
   // folder is named by the run id, a hash of everything that changes results, so a finished one matches.
-  if (finished(folder)) return { model, steps: readTrainerState(path.join(folder.outputDir, 'trainer_state.json'), completionsPerStep(folder, o)) };
+  const done = finishedFolder(ctx.workDir);
+  if (done) return { model: { engine: 'trl', id: ctx.spec.id, path: done.finalDir }, steps: ingestFinished(done, Number(ctx.methodConfig.batchSize ?? 64)) };
+  const launches = !(ctx.dryRun || o.writeOnly);
+  if (launches && o.gpusUnknown) {
+    throw new ClsrlError('BAD_CONFIG', `run ${ctx.spec.id} would train with TRL here, but no GPU is visible (CUDA_VISIBLE_DEVICES unset, \`nvidia-smi -L\` lists none)`, {
+      hint: 'run clsrl on the GPU machine, or pass --engine-opt gpus=N; to only write the run folders use --prepare (or --dry-run)',
+    });
+  }
+  const folder = writeRunFolder(ctx, o);
+  const model: ModelRef = { engine: 'trl', id: ctx.spec.id, path: folder.finalDir };
+  if (!launches) {
+    noteAssumedGpus(o);
+    return { model, steps: [] };
+  }
   await ctx.beforeLaunch?.();
   return { model, steps: await launchRun(folder, ctx, o) };
 }

@@ -18,6 +18,7 @@ export const TRL_OPTIONS = {
   topP: OPENAI_OPTIONS.topP,
   gpus: { kind: 'operational', describe: 'processes per node (accumulation keeps the update size)' },
   nodes: { kind: 'operational', describe: 'nodes (accumulation keeps the update size)' },
+  distributed: { kind: 'operational', describe: 'single, ddp, zero2, zero3 or fsdp: how processes share the model (same updates)' },
   perDeviceBatch: { kind: 'operational', describe: 'items per GPU per micro-step (accumulation keeps the update size)' },
   gradientCheckpointing: { kind: 'operational', describe: 'recompute activations to save memory (same gradients)' },
   reportTo: { kind: 'operational', describe: "the trainer's report_to (logging integrations)" },
