@@ -219,6 +219,11 @@ export interface Engine {
   /** Set when the engine was configured to only write run folders (trl `writeOnly`): sweeps prepare instead of running. */
   readonly prepareOnly?: boolean;
   /**
+   * Checks, without training, what this engine's runs will need (Python stack, GPUs, servers, model):
+   * `clsrl doctor`, and the sweep before it launches the first external training.
+   */
+  preflight?(): Promise<PreflightCheck[]>;
+  /**
    * Which of the engine's options can change results (they enter run ids) and which are operational
    * (URLs, GPUs, launcher, concurrency, cache: left out of run ids). Options not listed count as `result`.
    */
@@ -228,6 +233,15 @@ export interface Engine {
 /** `result`: the option can change what a run measures; `operational`: only how or where it executes. */
 export type EngineOptionKind = 'result' | 'operational';
 export type EngineOptionKinds = Record<string, EngineOptionKind>;
+
+/** One line of `clsrl doctor`: what was checked, the verdict, and how to fix a problem. */
+export interface PreflightCheck {
+  name: string;
+  /** `skipped`: not needed with these options (said in `detail`). */
+  status: 'ok' | 'problem' | 'skipped';
+  detail: string;
+  fix?: string;
+}
 
 /** A run folder written by `Engine.prepareRun`. */
 export interface PreparedRun {

@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'STORE'
   | 'RUN_FAILED'
   | 'EXTERNAL'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  | 'PREFLIGHT';
 
 export class ClsrlError extends Error {
   readonly code: ErrorCode;

@@ -9,6 +9,7 @@ export type Command = CommandModule<any, any>;
 export const COMMANDS: Command[] = [
   // one line per command, e.g. require('./sweep').command,
   require('./datasets').command,
+  require('./doctor').command,
   require('./ingest').command,
   require('./methods').command,
   require('./report').command,

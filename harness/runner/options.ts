@@ -31,6 +31,7 @@ export const SWEEP_FLAGS = {
   jobs: { kind: 'int', min: 1, describe: 'runs in parallel (worker processes; default 1)' },
   dryRun: { kind: 'boolean', describe: 'print the plan, run nothing, store nothing (engines with run folders, e.g. trl, also write them)' },
   prepare: { kind: 'boolean', describe: 'write the run folder of every training run, record the runs as prepared, and stop (engines that train outside clsrl, e.g. trl); the next sweep ingests finished folders' },
+  skipDoctor: { kind: 'boolean', describe: 'do not run the engine preflight (`clsrl doctor`) before launching the first external training' },
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
   require: { kind: 'names', describe: 'modules to load first (extra methods/engines/datasets registering themselves)' },
 } as const satisfies Record<string, FlagSpec>;

@@ -9,6 +9,7 @@ import { resolveDataRoot } from '../data';
 import { createEngine } from '../engines/registry';
 import { ClsrlError } from '../errors';
 import { DEFAULT_DB, Store } from '../store';
+import { preflightError, runDoctor } from '../doctor';
 import { getMethod as registryGetMethod } from '../../methods/registry';
 import { loadSuite, validateSuite } from '../../suites/registry';
 import { getDataset, registerSuiteDatasets } from './data';
@@ -127,8 +128,18 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     getMethod,
     require: opts.require,
     suiteName: suite.name,
+    beforeExternalLaunch: opts.skipDoctor || !engine.preflight ? undefined : preflightOnce(engine),
   });
   return { ...base, dryRun: false, prepared: 0, ...res };
+}
+
+/** The engine's preflight (`clsrl doctor`), run once, before the first external launch; problems stop the sweep. */
+function preflightOnce(engine: Engine): () => Promise<void> {
+  let done: Promise<void> | undefined;
+  return () =>
+    (done ??= runDoctor(engine).then((r) => {
+      if (!r.ok) throw preflightError(r);
+    }));
 }
 
 /**
@@ -183,6 +194,8 @@ export interface RunSpecsOptions {
   getMethod?: (name: string) => MethodPlugin<object>;
   require?: string[];
   suiteName?: string;
+  /** Called by an external trainer before its first launch (the preflight); a PREFLIGHT error stops the sweep. */
+  beforeExternalLaunch?(): Promise<void>;
 }
 
 /**
@@ -223,11 +236,16 @@ export async function runSpecs(
           getMethod: o.getMethod ?? (registryGetMethod as (n: string) => MethodPlugin<object>),
           cache: store,
           reporter: rep,
+          beforeExternalLaunch: o.beforeExternalLaunch,
         };
         const { outcome, error } = await runAndStore(spec, ctx, store);
         finish(spec, outcome, error);
+        // a failed preflight fails every launch alike: stop before the next run
+        if (error instanceof ClsrlError && error.code === 'PREFLIGHT') break;
       }
     } else {
+      // workers cannot ask back: the preflight runs here first when any run may launch a training
+      if (o.beforeExternalLaunch && todo.some((s) => (o.getMethod ?? registryGetMethod)(s.method).meta.trains)) await o.beforeExternalLaunch();
       await runInWorkers(todo, {
         jobs,
         store,

@@ -113,7 +113,7 @@ test('--prepare records prepared runs; folders trained by hand are ingested by t
 test('an evaluation-only change after a failed evaluation reuses the trained checkpoints', () => {
   const db = path.join(tmp, 'b', 'clsrl.sqlite');
   fs.rmSync(launches, { force: true });
-  const first = sweep(db, ['--engine-opt', 'baseUrl=http://127.0.0.1:9/v1']); // nothing listens there
+  const first = sweep(db, ['--engine-opt', 'baseUrl=http://127.0.0.1:9/v1', '--skip-doctor']); // nothing listens there
   expect(first.code).toBe(1);
   const doc = JSON.parse(first.stdout) as Doc;
   expect(doc.counts).toEqual({ failed: 3 });
@@ -153,3 +153,15 @@ test('--prepare on an engine that trains in process says why it cannot', () => {
   expect(res.code).toBe(2);
   expect(res.stderr).toMatch(/engine 'double' trains in this process[\s\S]*hint: use --prepare with an engine that trains outside clsrl/);
 });
+
+test('the sweep runs the doctor before its first launch: problems stop it before anything trains', () => {
+  const db = path.join(tmp, 'd', 'clsrl.sqlite');
+  fs.rmSync(launches, { force: true });
+  const res = sweep(db, ['--engine-opt', 'vllm=true'], { CLSRL_PYTHON: path.join(tmp, 'no-such-python') });
+  expect(res.code).toBe(1);
+  expect(res.stderr).toMatch(/error: .*preflight of engine 'trl' found \d+ problem\(s\): python: [\s\S]*hint: .*CLSRL_PYTHON.*--skip-doctor launches anyway/);
+  expect(launched()).toEqual([]);
+  const doc = JSON.parse(res.stdout) as Doc;
+  // zero-shot evaluated (no launch), the first training run stopped by the preflight, the next not tried
+  expect(Object.fromEntries(doc.runs.map((r) => [r.method, r.status]))).toEqual({ 'zero-shot': 'done', sft: 'failed', 'cls-rl': 'pending' });
+}, 120_000);

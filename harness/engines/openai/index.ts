@@ -200,6 +200,7 @@ export async function createOpenAIEngine(raw: EngineOptions): Promise<Engine> {
     encodeTarget: () => evaluationOnly('encode targets'),
     save: async () => evaluationOnly('save checkpoints'),
     dispose: async () => undefined,
+    preflight: async () => (await import('./doctor')).endpointChecks(opts, opts.model),
     fingerprint: () => createHash('sha256').update(`openai:${opts.model}:${opts.imageSize}:${opts.topP}:${opts.repetitionPenalty ?? ''}`).digest('hex').slice(0, 16),
   };
   return engine;

@@ -156,6 +156,7 @@ export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
         .slice(0, 16),
     trainExternally: (ctx) => trainExternally(ctx, o),
     prepareRun: async (ctx) => prepareRun(ctx, o),
+    preflight: async () => (await import('./doctor')).trlPreflight(o, raw),
     prepareOnly: o.writeOnly,
   };
   return engine;
