@@ -1,6 +1,7 @@
 // `clsrl report`: reads a ResultsSource and writes the report in the requested formats (Markdown,
 // self-contained HTML, CSV per table, charts as Vega-Lite specs, SVG and PNG, the model as JSON).
-// Several suites in the source without --suite give one sub-folder per suite.
+// Several suites in the source without --suite give one sub-folder per suite. The folder is written
+// beside --out and swapped in whole (reports/publish.ts): a killed report never leaves a mix.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -11,6 +12,7 @@ import { tableCsv } from './csv';
 import { fileSafe, type ReportDoc } from './document';
 import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
+import { discardStaging, publishReport, stagingFolder } from './publish';
 import { renderSvg, svgToPng } from './render';
 
 export type ReportFormat = 'md' | 'html' | 'csv' | 'svg' | 'png' | 'json';
@@ -40,16 +42,23 @@ export async function writeReport(source: ResultsSource, opts: ReportOptions): P
   if (bad.length > 0) throw new ClsrlError('BAD_FLAG', `unknown report format '${bad.join(',')}'`, { hint: `use any of ${REPORT_FORMATS.join(',')}` });
   const suites = opts.suite !== undefined ? [opts.suite] : [...new Set(source.runs().map((r) => r.suite))];
   const result: ReportResult = { files: [], missing: [] };
-  if (suites.length <= 1) {
-    const doc = buildReport(source, suites[0], { onProgress: opts.onProgress });
-    await writeDoc(doc, opts.outDir, opts, result.files);
-    result.missing.push(...doc.missing);
-    return result;
-  }
-  for (const suite of suites) {
-    const doc = buildReport(source, suite, { onProgress: opts.onProgress });
-    await writeDoc(doc, path.join(opts.outDir, fileSafe(suite)), opts, result.files);
-    result.missing.push(...doc.missing.map((m) => `[${suite}] ${m}`));
+  const staging = stagingFolder(opts.outDir);
+  try {
+    if (suites.length <= 1) {
+      const doc = buildReport(source, suites[0], { onProgress: opts.onProgress });
+      await writeDoc(doc, staging, opts, result.files);
+      result.missing.push(...doc.missing);
+    } else {
+      for (const suite of suites) {
+        const doc = buildReport(source, suite, { onProgress: opts.onProgress });
+        await writeDoc(doc, path.join(staging, fileSafe(suite)), opts, result.files);
+        result.missing.push(...doc.missing.map((m) => `[${suite}] ${m}`));
+      }
+    }
+    result.files = await publishReport(staging, opts.outDir, result.files);
+  } catch (e) {
+    discardStaging(staging);
+    throw e;
   }
   return result;
 }

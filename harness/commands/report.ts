@@ -29,6 +29,13 @@ export function parseFormats(raw: string | undefined): ReportFormat[] {
 
 /** Renders the report of `db` (optionally one suite) and returns the files written. */
 export async function renderReport(db: string, opts: { suite?: string; out: string; formats: ReportFormat[] }) {
+  // the report folder is swapped whole: the database must not live inside it
+  const rel = path.relative(path.resolve(opts.out), path.resolve(db));
+  if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+    throw new ClsrlError('BAD_FLAG', `--out ${opts.out} contains the results database ${db}`, {
+      hint: 'pass a folder of its own for the report, e.g. --out results/report',
+    });
+  }
   const store = Store.open(db, { readonly: true });
   try {
     if (opts.suite !== undefined && store.runs({ suite: opts.suite }).length === 0) {

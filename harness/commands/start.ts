@@ -56,7 +56,7 @@ export const command: Command = {
     if (argv.json) {
       printJson({ sweep: sweepDocument(sweep), report: { outDir: path.resolve(out), main: main ?? null, files: report.files, missing: report.missing } });
     } else {
-      printLine(`${sweep.suite}: ${sweep.ran} runs finished now, ${sweep.skipped} reused from ${sweep.db}`);
+      printLine(`${sweep.suite}: ${sweep.ran} runs finished now, ${sweep.skipped} reused from ${sweep.db}${sweep.held ? `, ${sweep.held} left to another process` : ''}`);
       printLine(`report: ${main ? path.resolve(main) : path.resolve(out)}`);
       const md = report.files.find((f) => f.endsWith('.md'));
       if (md && md !== main) printLine(`markdown: ${path.resolve(md)}`);

@@ -22,8 +22,11 @@ export function sweepDocument(r: SweepResult): Record<string, unknown> {
     prepared: r.prepared,
     total: r.specs.length,
     counts,
+    // what THIS process did: ran (stored as done here), skipped (done before it started), held (another
+    // live process held, ran or failed them meanwhile), failed (here)
     ran: r.ran,
     skipped: r.skipped,
+    held: r.held,
     failed: r.failed,
     runs: r.specs.map((s) => ({
       id: s.id,
@@ -77,7 +80,8 @@ export const command: Command = {
       printLine(`next: train each folder (bash <db folder>/runs/<run id>/trl/launch.sh, see docs/reproduce-the-paper.md), then run the same sweep without --prepare: finished folders are ingested and evaluated`);
     } else {
       printLine(
-        `sweep ${result.suite}: ${result.ran} runs finished, ${result.skipped} already done, ${result.failed.length} failed; results in ${result.db}`,
+        `sweep ${result.suite}: ${result.ran} runs finished, ${result.skipped} already done, ${result.failed.length} failed, ` +
+          `${result.held} skipped as held by another process (by this process); results in ${result.db}`,
       );
       printLine(`next: clsrl results --db ${result.db} --suite ${result.suite}, or clsrl report --db ${result.db} --suite ${result.suite}`);
     }

@@ -1,5 +1,6 @@
 // --jobs N: runs specs in N worker processes (engines are CPU-bound). Workers execute and send results
-// back; this process is the only writer of the store, so SQLite sees one writer whatever N is.
+// back; this process is the only writer of the store (and holds the runs' leases), so SQLite sees one
+// writer per sweep whatever N is. The next spec comes from `next()`, which claims it in the store.
 
 import { fork, type ChildProcess } from 'child_process';
 import * as path from 'path';
@@ -40,10 +41,11 @@ interface Slot {
   child: ChildProcess;
   current?: { spec: RunSpec; started: number; startedAt: string };
   exited: boolean;
+  /** Asked for work and got none (a worker still starting up is not idle). */
+  idle: boolean;
 }
 
-export function runInWorkers(todo: RunSpec[], o: PoolOptions): Promise<void> {
-  const queue = [...todo];
+export function runInWorkers(next: () => RunSpec | undefined, o: PoolOptions): Promise<void> {
   const slots: Slot[] = [];
   let respawns = 0;
   return new Promise<void>((resolve, reject) => {
@@ -55,15 +57,22 @@ export function runInWorkers(todo: RunSpec[], o: PoolOptions): Promise<void> {
       reject(e);
     };
     const maybeDone = () => {
-      if (!settled && queue.length === 0 && slots.every((s) => s.exited || !s.current)) {
+      if (!settled && slots.every((s) => s.exited || s.idle)) {
         settled = true;
         for (const s of slots) if (!s.exited) s.child.disconnect();
         resolve();
       }
     };
     const dispatch = (slot: Slot) => {
-      const spec = queue.shift();
       slot.current = undefined;
+      if (settled) return void slot.child.disconnect(); // a respawned worker that came up after the end
+      let spec: RunSpec | undefined;
+      try {
+        spec = next();
+      } catch (e) {
+        return fail(e);
+      }
+      slot.idle = !spec;
       if (!spec) return maybeDone();
       const startedAt = new Date().toISOString();
       slot.current = { spec, started: Date.now(), startedAt };
@@ -92,7 +101,7 @@ export function runInWorkers(todo: RunSpec[], o: PoolOptions): Promise<void> {
       // worker output goes to stderr: stdout is reserved for --json documents
       child.stdout?.pipe(process.stderr, { end: false });
       child.stderr?.pipe(process.stderr, { end: false });
-      const slot: Slot = { child, exited: false };
+      const slot: Slot = { child, exited: false, idle: false };
       slots.push(slot);
       child.on('message', (m: FromWorker) => {
         const id = slot.current?.spec.id;
@@ -109,12 +118,12 @@ export function runInWorkers(todo: RunSpec[], o: PoolOptions): Promise<void> {
         if (slot.current) {
           endRun(slot, 'failed', undefined, `worker process exited (${signal ?? `code ${code}`}) during the run`);
           slot.current = undefined;
-          if (queue.length > 0 && respawns++ < 2 * o.jobs) spawn();
+          if (respawns++ < 2 * o.jobs) spawn();
         }
-        if (queue.length > 0 && slots.every((s) => s.exited)) {
+        if (slots.every((s) => s.exited)) {
           // every worker is gone and none may be respawned: the remaining runs fail instead of hanging
           const why = `no worker process left (the last exited with ${signal ?? `code ${code}`})`;
-          for (const spec of queue.splice(0)) {
+          for (let spec = next(); spec; spec = next()) {
             const startedAt = new Date().toISOString();
             o.store.saveRun(failedRecord(spec, why, startedAt, codeVersion()));
             o.finish(spec, { status: 'failed', error: why, ms: 0 });

@@ -4,6 +4,7 @@
 import { SingleBar } from 'cli-progress';
 import type { RunSpec, TrainStepRecord } from '../contracts';
 import type { RunRecord } from '../store';
+import type { ElsewhereInfo } from './claims';
 
 export type RunPhase = 'data' | 'train' | 'eval';
 
@@ -29,7 +30,9 @@ export interface SweepReporter {
   onPhase?(spec: RunSpec, phase: RunPhase, done: number, total: number): void;
   onStepEnd?(spec: RunSpec, rec: TrainStepRecord): void;
   onRunEnd?(spec: RunSpec, outcome: RunOutcome): void;
-  onSweepEnd?(summary: { done: number; failed: number; skipped: number }): void;
+  /** A planned run this process did not execute because another process held, ran or failed it. */
+  onRunElsewhere?(spec: RunSpec, info: ElsewhereInfo): void;
+  onSweepEnd?(summary: { done: number; failed: number; skipped: number; held: number }): void;
 }
 
 /** Calls every reporter's hook; a reporter that throws never breaks the sweep. */
@@ -51,6 +54,7 @@ export function fanOut(reporters: SweepReporter[]): Required<SweepReporter> {
     onPhase: call('onPhase'),
     onStepEnd: call('onStepEnd'),
     onRunEnd: call('onRunEnd'),
+    onRunElsewhere: call('onRunElsewhere'),
     onSweepEnd: call('onSweepEnd'),
   };
 }
@@ -78,6 +82,7 @@ export function progressBarReporter(stream: NodeJS.WriteStream = process.stderr)
       if (o.status === 'failed') failed++;
       bar.increment(1, { active: show(), failed });
     },
+    onRunElsewhere: () => bar.increment(1, { active: show(), failed }),
     onSweepEnd: () => bar.stop(),
   };
 }
@@ -95,6 +100,12 @@ export function lineReporter(stream: NodeJS.WritableStream = process.stderr): Sw
       n++;
       const what = o.status === 'done' ? 'done' : `FAILED: ${o.error ?? ''}`;
       stream.write(`[${n}/${total}] ${runLabel(s)} (${s.id}) ${what} in ${(o.ms / 1000).toFixed(1)}s\n`);
+    },
+    onRunElsewhere: (s, info) => {
+      n++;
+      const who = info.by ? ` (pid ${info.by.pid} on ${info.by.host})` : '';
+      const what = info.why === 'held' ? `skipped: running in another process${who}` : `skipped: ${info.why === 'done' ? 'finished' : 'failed'} by another process${who}`;
+      stream.write(`(${n}/${total}) ${runLabel(s)} (${s.id}) ${what}\n`);
     },
   };
 }

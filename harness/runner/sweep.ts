@@ -1,6 +1,7 @@
 // runSweep: the function the `sweep` CLI command is a thin shell over. Plans the suite, validates every
-// input BEFORE the database is touched, skips finished runs, re-runs runs a killed process left behind,
-// runs the rest (in-process, or in worker processes with --jobs N) and stores each one atomically.
+// input BEFORE the database is touched, skips finished runs and runs another live sweep holds (leases,
+// runner/claims.ts), re-runs runs a killed process left behind, runs the rest (in-process, or in worker
+// processes with --jobs N) and stores each one atomically.
 
 import * as fs from 'fs';
 import * as path from 'path';
@@ -15,6 +16,7 @@ import { loadSuite, validateSuite } from '../../suites/registry';
 import { getDataset, registerSuiteDatasets } from './data';
 import { executeRun, type RunContext } from './execute';
 import { DEFAULT_ENGINE, DEFAULT_JOBS, type SweepOptions } from './options';
+import { ClaimQueue } from './claims';
 import { legacyRunId, planDatasets, planSweep } from './plan';
 import { prepareRuns, requirePrepareHook } from './prepare';
 import { runInWorkers } from './pool';
@@ -34,8 +36,10 @@ export interface SweepResult {
   status: Record<string, RunStatus>;
   /** Runs finished by this sweep. */
   ran: number;
-  /** Runs found done and skipped. */
+  /** Runs found done when this sweep started, skipped. */
   skipped: number;
+  /** Runs another live process held (and ran, or was running, or failed) while this sweep went: skipped here. */
+  held: number;
   failed: { id: string; error: string; hint?: string }[];
 }
 
@@ -102,7 +106,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     if (engine.prepareRun && dataRoot) await prepareRuns(specs, { ...prep, dataRoot });
     const status = existingStatus(db, specs);
     const skipped = Object.values(status).filter((s) => s === 'done').length;
-    return { ...base, dryRun: true, prepared: 0, status, ran: 0, skipped, failed: [] };
+    return { ...base, dryRun: true, prepared: 0, status, ran: 0, skipped, held: 0, failed: [] };
   }
   adoptRenamedRuns(db, specs, engine.fingerprint(), workRoot);
   if (prepare) {
@@ -112,7 +116,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
       const status: Record<string, RunStatus> = {};
       for (const s of specs) status[s.id] = store.status(s.id) ?? 'pending';
       const skipped = Object.values(status).filter((s) => s === 'done').length;
-      return { ...base, dryRun: false, prepared: written.length, status, ran: 0, skipped, failed: [] };
+      return { ...base, dryRun: false, prepared: written.length, status, ran: 0, skipped, held: 0, failed: [] };
     } finally {
       store.close();
     }
@@ -196,6 +200,8 @@ export interface RunSpecsOptions {
   suiteName?: string;
   /** Called by an external trainer before its first launch (the preflight); a PREFLIGHT error stops the sweep. */
   beforeExternalLaunch?(): Promise<void>;
+  /** Run lease lifetime without a heartbeat (default LEASE_TTL_MS). */
+  leaseTtlMs?: number;
 }
 
 /**
@@ -205,27 +211,26 @@ export interface RunSpecsOptions {
 export async function runSpecs(
   specs: RunSpec[],
   o: RunSpecsOptions,
-): Promise<{ status: Record<string, RunStatus>; ran: number; skipped: number; failed: SweepResult['failed'] }> {
+): Promise<{ status: Record<string, RunStatus>; ran: number; skipped: number; held: number; failed: SweepResult['failed'] }> {
   loadRequires(o.require);
   registerSuiteDatasets(o.customDatasets);
   const rep = fanOut(o.reporters ?? []);
   const store = Store.open(o.db);
   const failed: SweepResult['failed'] = [];
-  let ran = 0;
+  const queue = new ClaimQueue(specs, store, { ttlMs: o.leaseTtlMs, onElsewhere: (spec, info) => rep.onRunElsewhere(spec, info) });
   try {
-    const done = store.doneIds(specs.map((s) => s.id));
-    const todo = specs.filter((s) => !done.has(s.id));
+    const todo = queue.todo;
     const jobs = Math.max(1, Math.min(o.jobs ?? 1, todo.length));
-    rep.onSweepStart({ suite: o.suiteName ?? specs[0]?.suite ?? '', specs, todo, skipped: [...done], jobs });
+    rep.onSweepStart({ suite: o.suiteName ?? specs[0]?.suite ?? '', specs, todo, skipped: [...queue.doneAtStart], jobs });
     const finish = (spec: RunSpec, outcome: RunOutcome, err?: unknown) => {
-      if (outcome.status === 'done') ran++;
-      else failed.push({ id: spec.id, error: outcome.error ?? 'failed', hint: err instanceof ClsrlError ? err.hint : undefined });
+      queue.finish(spec, outcome.status === 'done' ? 'ran' : 'failed');
+      if (outcome.status !== 'done') failed.push({ id: spec.id, error: outcome.error ?? 'failed', hint: err instanceof ClsrlError ? err.hint : undefined });
       rep.onRunEnd(spec, outcome);
     };
     if (jobs === 1) {
       // o.engine is the engine of these specs (runSweep plans all specs on one engine)
       const engines = new Map<string, Engine>(o.engine && specs.length > 0 ? [[specs[0].engine, o.engine]] : []);
-      for (const spec of todo) {
+      for (let spec = queue.next(); spec; spec = queue.next()) {
         let engine = engines.get(spec.engine);
         if (!engine) engines.set(spec.engine, (engine = await createEngine(spec.engine, o.engineOpt ?? {})));
         const ctx: RunContext = {
@@ -246,7 +251,7 @@ export async function runSpecs(
     } else {
       // workers cannot ask back: the preflight runs here first when any run may launch a training
       if (o.beforeExternalLaunch && todo.some((s) => (o.getMethod ?? registryGetMethod)(s.method).meta.trains)) await o.beforeExternalLaunch();
-      await runInWorkers(todo, {
+      await runInWorkers(() => queue.next(), {
         jobs,
         store,
         init: {
@@ -260,11 +265,13 @@ export async function runSpecs(
         finish,
       });
     }
+    const counts = queue.close();
     const status: Record<string, RunStatus> = {};
     for (const s of specs) status[s.id] = store.status(s.id) ?? 'pending';
-    rep.onSweepEnd({ done: ran, failed: failed.length, skipped: done.size });
-    return { status, ran, skipped: done.size, failed };
+    rep.onSweepEnd({ done: counts.ran, failed: counts.failed, skipped: counts.skipped, held: counts.elsewhere });
+    return { status, ran: counts.ran, skipped: counts.skipped, held: counts.elsewhere, failed };
   } finally {
+    queue.close();
     store.close();
   }
 }

@@ -17,7 +17,7 @@ import type {
 } from '../contracts';
 import { ClsrlError } from '../errors';
 import { num, real, specColumns, toRunRow, type DbPrediction, type DbRun, type DbStep } from './rows';
-import { currentVersion, migrate, SCHEMA_VERSION } from './schema';
+import { currentVersion, migrate, READABLE_FROM, SCHEMA_VERSION } from './schema';
 
 export { SCHEMA_VERSION } from './schema';
 export { importRuns, type ImportSummary } from './merge';
@@ -73,8 +73,48 @@ export interface RunRecord {
   cacheEntries?: EvalCacheEntry[];
 }
 
+/** Who holds a run lease: one sweep process. */
+export interface LeaseHolder {
+  holder: string;
+  host: string;
+  pid: number;
+}
+
+export interface LeaseRow extends LeaseHolder {
+  runId: string;
+  acquiredAt: string;
+  heartbeatAt: number;
+  expiresAt: number;
+}
+
+export type ClaimResult =
+  | { state: 'claimed'; takenOver?: LeaseRow }
+  | { state: 'done' }
+  | { state: 'held'; by: LeaseRow }
+  | { state: 'failed-elsewhere' };
+
+interface DbLease {
+  run_id: string;
+  holder: string;
+  host: string;
+  pid: number;
+  acquired_at: string;
+  heartbeat_at: number;
+  expires_at: number;
+}
+
+const leaseRow = (l: DbLease): LeaseRow => ({
+  runId: l.run_id,
+  holder: l.holder,
+  host: l.host,
+  pid: l.pid,
+  acquiredAt: l.acquired_at,
+  heartbeatAt: l.heartbeat_at,
+  expiresAt: l.expires_at,
+});
+
 export interface OpenOptions {
-  /** Open for reading only; the file must exist and have the current schema (no migration). */
+  /** Open for reading only; the file must exist and have a readable schema (no migration). */
   readonly?: boolean;
 }
 
@@ -116,8 +156,8 @@ export class Store implements ResultsSource {
     try {
       if (opts.readonly) {
         const v = currentVersion(db);
-        if (v !== SCHEMA_VERSION) {
-          throw new ClsrlError('STORE', `${file} has schema version ${v}, expected ${SCHEMA_VERSION}`, {
+        if (v < READABLE_FROM || v > SCHEMA_VERSION) {
+          throw new ClsrlError('STORE', `${file} has schema version ${v}, expected ${READABLE_FROM} to ${SCHEMA_VERSION}`, {
             hint: v < SCHEMA_VERSION ? 'run a sweep on it once to migrate it' : 'update clsrl',
           });
         }
@@ -204,6 +244,61 @@ export class Store implements ResultsSource {
       return true;
     });
     return tx.immediate();
+  }
+
+  /**
+   * Claims a run for `lease.holder` unless it is done or another live holder has it: a lease row with
+   * an expiry, renewed by `renewLeases`. A lease past its expiry, or one whose pid is dead on this host
+   * (`isGone`), is taken over. `failedSince`: a run another process stored as failed at or after this
+   * time is left alone (it was tried in this round; the next sweep retries it).
+   */
+  claimRun(
+    id: string,
+    lease: LeaseHolder,
+    ttlMs: number,
+    opts: { failedSince?: string; isGone?: (l: LeaseRow) => boolean; now?: number } = {},
+  ): ClaimResult {
+    const tx = this.db.transaction((): ClaimResult => {
+      const now = opts.now ?? Date.now();
+      const run = this.db.prepare('SELECT status, finished_at FROM runs WHERE id = ?').get(id) as
+        | { status: RunStatus; finished_at: string | null }
+        | undefined;
+      if (run?.status === 'done') return { state: 'done' };
+      const cur = this.db.prepare('SELECT * FROM run_leases WHERE run_id = ?').get(id) as DbLease | undefined;
+      if (cur && cur.holder !== lease.holder) {
+        const row = leaseRow(cur);
+        const live = cur.expires_at > now && !(opts.isGone?.(row) ?? false);
+        if (live) return { state: 'held', by: row };
+      }
+      if (!cur && run?.status === 'failed' && opts.failedSince && run.finished_at && run.finished_at >= opts.failedSince) {
+        return { state: 'failed-elsewhere' };
+      }
+      this.db
+        .prepare(
+          `INSERT INTO run_leases (run_id, holder, host, pid, acquired_at, heartbeat_at, expires_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (run_id) DO UPDATE SET holder = excluded.holder, host = excluded.host, pid = excluded.pid,
+             acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at, expires_at = excluded.expires_at`,
+        )
+        .run(id, lease.holder, lease.host, lease.pid, new Date(now).toISOString(), now, now + ttlMs);
+      return { state: 'claimed', takenOver: cur && cur.holder !== lease.holder ? leaseRow(cur) : undefined };
+    });
+    return tx.immediate();
+  }
+
+  /** Heartbeat: pushes the expiry of every lease `holder` has to now + ttl. Returns how many it holds. */
+  renewLeases(holder: string, ttlMs: number, now = Date.now()): number {
+    return this.db.prepare('UPDATE run_leases SET heartbeat_at = ?, expires_at = ? WHERE holder = ?').run(now, now + ttlMs, holder).changes;
+  }
+
+  /** Gives a run's lease back (only `holder`'s own). */
+  releaseRun(id: string, holder: string): void {
+    this.db.prepare('DELETE FROM run_leases WHERE run_id = ? AND holder = ?').run(id, holder);
+  }
+
+  /** Every live lease, for status displays and tests. */
+  leases(): LeaseRow[] {
+    return (this.db.prepare('SELECT * FROM run_leases ORDER BY run_id').all() as DbLease[]).map(leaseRow);
   }
 
   /**

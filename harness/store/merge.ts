@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import * as fs from 'fs';
 import { ClsrlError } from '../errors';
-import { currentVersion, SCHEMA_VERSION } from './schema';
+import { currentVersion, READABLE_FROM, SCHEMA_VERSION } from './schema';
 import type { Store } from './index';
 
 export interface ImportSummary {
@@ -39,7 +39,7 @@ export function importRuns(target: Store, sourceFile: string, opts: { suite?: st
   try {
     src.pragma('busy_timeout = 30000');
     const v = currentVersion(src);
-    if (v !== SCHEMA_VERSION) {
+    if (v < READABLE_FROM || v > SCHEMA_VERSION) {
       throw new ClsrlError('STORE', `${sourceFile} has schema version ${v}, the target has ${SCHEMA_VERSION}`, {
         hint: 'open both with the same clsrl version (a sweep on the source migrates it)',
       });

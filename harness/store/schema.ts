@@ -135,7 +135,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_suite ON runs (suite, status);
     `,
   },
+  {
+    version: 3,
+    description: 'run leases: which live process executes a run (concurrent sweeps on one database)',
+    sql: `
+      -- A run being executed by a process: other sweeps skip it while the lease is live. The holder
+      -- renews expires_at with a heartbeat; an expired lease (or a dead pid on this host) is taken over.
+      CREATE TABLE run_leases (
+        run_id TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,          -- '<host>:<pid>:<random>', one per sweep process
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        acquired_at TEXT NOT NULL,
+        heartbeat_at INTEGER NOT NULL, -- epoch ms
+        expires_at INTEGER NOT NULL    -- epoch ms
+      );
+      CREATE INDEX run_leases_holder ON run_leases (holder);
+    `,
+  },
 ];
+
+/**
+ * Oldest schema a reader (results, report, merge source, worker cache) can read without migrating:
+ * migration 2 only widened a CHECK, migration 3 only added what concurrent writers use.
+ */
+export const READABLE_FROM = 1;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

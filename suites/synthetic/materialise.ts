@@ -1,5 +1,8 @@
 // Materialises synthetic tasks on disk in CoOp's split-JSON layout (and the separate pretraining
 // images), idempotently: each folder gets a marker with a content hash, checked before reuse.
+// Safe with several processes on one cache: a folder is built in a temporary sibling and renamed into
+// place (a reader sees a complete folder or none), one builder at a time holds `<world>.lock`, others
+// wait and reuse what it built, and a crashed builder's lock and half-written folders are cleaned up.
 // Layout: <root>/<folder>/split_zhou_<Name>.json, <root>/<folder>/images/<class>/<split>_<i>.png,
 // <root>/pretrain/<folder>/<class>/pretrain_<i>.png.
 
@@ -7,6 +10,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ClsrlError } from '../../harness/errors';
+import { acquireLock, siblingName, siblingsOf } from '../../harness/fslock';
 import { renderPng, svgDoc } from './draw';
 import { rngFrom } from './prng';
 import type { SynthTask } from './task';
@@ -181,7 +185,7 @@ export async function materialiseWorld(opts: MaterialiseOptions): Promise<{ data
       throw new ClsrlError('BAD_CONFIG', `synthetic world: '${k}' must be a positive integer, got ${world[k]}`, { hint: 'images per class, e.g. train 16, val 4, test 10' });
   const root = worldRoot(opts.cacheDir, world);
   const tasks = (opts.tasks ?? TASK_NAMES).map(taskByName);
-  const units: { dir: string; hash: string; jobs: Job[]; splitFile?: string; task: SynthTask }[] = [];
+  const units: Unit[] = [];
   for (const t of tasks) {
     const dir = path.join(root, t.folder);
     units.push({ dir, hash: contentHash(t, world, 'task'), jobs: taskJobs(t, root, world), splitFile: path.join(dir, splitFileOf(t)), task: t });
@@ -189,23 +193,58 @@ export async function materialiseWorld(opts: MaterialiseOptions): Promise<{ data
       units.push({ dir: path.join(root, 'pretrain', t.folder), hash: contentHash(t, world, 'pretrain'), jobs: pretrainJobs(t, root, world), task: t });
     }
   }
-  const todo = units.filter((u) => !isComplete(u.dir, u.hash, u.jobs, u.splitFile));
-  const total = todo.reduce((a, u) => a + u.jobs.length, 0);
-  let done = 0;
-  opts.onProgress?.(0, total);
-  for (const u of todo) {
-    fs.rmSync(u.dir, { recursive: true, force: true });
-    fs.mkdirSync(u.dir, { recursive: true });
-    const bytes = await renderAll(u.jobs, world.seed, () => opts.onProgress?.(++done, total));
+  const incomplete = () => units.filter((u) => !isComplete(u.dir, u.hash, u.jobs, u.splitFile));
+  if (incomplete().length === 0) return { dataRoot: root, regenerated: [] };
+  // one builder per world; the others wait here and then find the folders complete
+  const lock = await acquireLock(`${root}.lock`);
+  try {
+    const todo = incomplete();
+    const total = todo.reduce((a, u) => a + u.jobs.length, 0);
+    let done = 0;
+    opts.onProgress?.(0, total);
+    for (const u of todo) await buildUnit(u, root, world, () => opts.onProgress?.(++done, total));
+    return { dataRoot: root, regenerated: todo.map((u) => path.relative(root, u.dir)) };
+  } finally {
+    lock.release();
+  }
+}
+
+interface Unit {
+  dir: string;
+  hash: string;
+  jobs: Job[];
+  splitFile?: string;
+  task: SynthTask;
+}
+
+/**
+ * Builds one folder in a temporary sibling and renames it into place (holding the world lock). Leftover
+ * siblings are a crashed builder's: the lock says nobody else builds this folder now.
+ */
+async function buildUnit(u: Unit, root: string, world: WorldOptions, tick: () => void): Promise<void> {
+  for (const s of siblingsOf(u.dir)) fs.rmSync(s.file, { recursive: true, force: true });
+  const tmp = siblingName(u.dir, 'tmp');
+  try {
+    fs.mkdirSync(tmp, { recursive: true });
+    const jobs = u.jobs.map((j) => ({ ...j, file: path.join(tmp, path.relative(u.dir, j.file)) }));
+    const bytes = await renderAll(jobs, world.seed, tick);
     const marker: Marker = { hash: u.hash, files: u.jobs.length, bytes };
     if (u.splitFile) {
-      const json = splitJson(u.task, u.jobs, root);
-      fs.writeFileSync(u.splitFile, json);
+      const json = splitJson(u.task, u.jobs, root); // paths relative to the final folder's image prefix
+      fs.writeFileSync(path.join(tmp, path.basename(u.splitFile)), json);
       marker.splitSha256 = sha256(json);
     }
-    fs.writeFileSync(path.join(u.dir, MARKER), JSON.stringify(marker, null, 2));
+    fs.writeFileSync(path.join(tmp, MARKER), JSON.stringify(marker, null, 2));
+    // an existing (incomplete or outdated) folder is moved aside first: rename cannot replace a non-empty one
+    const old = siblingName(u.dir, 'old');
+    const hadOld = fs.existsSync(u.dir);
+    if (hadOld) fs.renameSync(u.dir, old);
+    fs.renameSync(tmp, u.dir);
+    if (hadOld) fs.rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
   }
-  return { dataRoot: root, regenerated: todo.map((u) => path.relative(root, u.dir)) };
 }
 
 /** Lists the pretraining images of a materialised world (call `materialiseWorld({pretrain: true})` first). */

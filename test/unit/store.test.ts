@@ -283,3 +283,52 @@ describe('prepared runs, schema 2 and re-keying', () => {
     s.close();
   });
 });
+
+// A database written by clsrl before run leases (schema 1, main at ffa5f76: one done run with its
+// evaluation, predictions and step, one failed run), committed as made.
+const V1_DB = path.join(__dirname, '..', 'fixtures', 'store-v1.sqlite');
+
+test('a schema-1 database is readable as it is, and migrating it keeps its finished runs', () => {
+  const file = path.join(dir, 'old.sqlite');
+  fs.copyFileSync(V1_DB, file);
+  const ro = Store.open(file, { readonly: true }); // readers need no migration (results, report on a read-only copy)
+  expect(ro.runs().map((r) => [r.id, r.status])).toEqual([['failed-run', 'failed'], ['done-run', 'done']]) // ordered by method;
+  ro.close();
+  const s = Store.open(file);
+  try {
+    expect((s.db.prepare('SELECT MAX(version) v FROM schema_version').get() as { v: number }).v).toBe(SCHEMA_VERSION);
+    expect([...s.doneIds()]).toEqual(['done-run']);
+    expect(s.evaluations().map((e) => [e.runId, e.n, e.correct])).toEqual([['done-run', 2, 1]]);
+    expect(s.predictions('done-run')).toHaveLength(2);
+    expect(s.trainSteps('done-run')).toHaveLength(1);
+    const me = { holder: 'h:1:a', host: 'h', pid: 1 };
+    expect(s.claimRun('done-run', me, 60_000).state).toBe('done'); // a finished run is never claimed again
+    expect(s.claimRun('failed-run', me, 60_000).state).toBe('claimed'); // a failed one is retried
+  } finally {
+    s.close();
+  }
+});
+
+test('run leases: a live holder keeps its run, an expired or gone one is taken over, release frees it', () => {
+  const s = Store.open(path.join(dir, 'l.sqlite'));
+  try {
+    const a = { holder: 'host-a:10:aa', host: 'host-a', pid: 10 };
+    const b = { holder: 'host-b:20:bb', host: 'host-b', pid: 20 };
+    expect(s.claimRun('r1', a, 1000, { now: 0 }).state).toBe('claimed');
+    expect(s.claimRun('r1', b, 1000, { now: 500 })).toMatchObject({ state: 'held', by: { holder: a.holder, pid: 10 } });
+    expect(s.renewLeases(a.holder, 1000, 900)).toBe(1); // heartbeat: now expires at 1900
+    expect(s.claimRun('r1', b, 1000, { now: 1500 }).state).toBe('held');
+    expect(s.claimRun('r1', b, 1000, { now: 1901 })).toMatchObject({ state: 'claimed', takenOver: { holder: a.holder } });
+    expect(s.claimRun('r1', a, 1000, { now: 1902, isGone: (l) => l.pid === 20 })).toMatchObject({ state: 'claimed' }); // b's pid died
+    s.releaseRun('r1', b.holder); // not b's any more: nothing released
+    expect(s.leases().map((l) => l.holder)).toEqual([a.holder]);
+    s.releaseRun('r1', a.holder);
+    expect(s.leases()).toEqual([]);
+    // a run another process failed during this round is left for the next sweep
+    s.saveRun(record(spec('r2'), { status: 'failed', error: 'x', finishedAt: '2026-06-01T00:00:00.000Z' }));
+    expect(s.claimRun('r2', a, 1000, { failedSince: '2026-05-01T00:00:00.000Z' }).state).toBe('failed-elsewhere');
+    expect(s.claimRun('r2', a, 1000, { failedSince: '2026-07-01T00:00:00.000Z' }).state).toBe('claimed');
+  } finally {
+    s.close();
+  }
+});

@@ -14,7 +14,8 @@ import { corpusBatch, corpusExample } from '../../suites/synthetic/corpus';
 import { svgDoc } from '../../suites/synthetic/draw';
 import { materialiseWorld, pretrainImages, renderImage } from '../../suites/synthetic/materialise';
 import { rngFrom } from '../../suites/synthetic/prng';
-import { TASKS, datasetDefs, taskByName, type WorldOptions } from '../../suites/synthetic/world';
+import { TASKS, datasetDefs, taskByName, worldDirName, type WorldOptions } from '../../suites/synthetic/world';
+import { spawnSync } from 'child_process';
 
 const SMALL: WorldOptions = { seed: 7, train: 3, val: 1, test: 2, pretrain: 2 };
 const NAMES = ['SynthSat', 'SynthAircraft'];
@@ -27,6 +28,11 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
+
+/** The pid of a process that has exited (a crashed owner). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
 
 function listPngs(dir: string): string[] {
   const out: string[] = [];
@@ -156,6 +162,43 @@ describe('materialised world', () => {
     const fixed = await materialiseWorld({ cacheDir: tmp, world: SMALL, tasks: NAMES, pretrain: true });
     expect(fixed.regenerated.sort()).toEqual(['synth_aircraft', 'synth_sat']);
     expect(sha(fs.readFileSync(img))).toBe(before);
+  });
+
+  test('concurrent materialisations of one world: one builds, the others wait and reuse it', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-synth-conc-'));
+    try {
+      const runs = await Promise.all([1, 2, 3].map(() => materialiseWorld({ cacheDir: cache, world: SMALL, tasks: NAMES })));
+      expect(runs.map((r) => r.regenerated.length).sort()).toEqual([0, 0, NAMES.length]);
+      const world = runs[0].dataRoot;
+      expect(fs.readdirSync(world).sort()).toEqual(NAMES.map((n) => taskByName(n).folder).sort());
+      expect(fs.readdirSync(path.dirname(world))).toEqual([path.basename(world)]); // no lock or temp folder left
+      for (const n of NAMES) {
+        const t = taskByName(n);
+        expect(listPngs(path.join(world, t.folder, 'images'))).toHaveLength(t.classes.length * (SMALL.train + SMALL.val + SMALL.test));
+      }
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  });
+
+  test("a crashed builder's lock and half-written folders are cleaned up, and the world is built", async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-synth-crash-'));
+    try {
+      const world = path.join(cache, 'synthetic', worldDirName(SMALL));
+      const dead = deadPid();
+      fs.mkdirSync(world, { recursive: true });
+      fs.writeFileSync(`${world}.lock`, JSON.stringify({ host: os.hostname(), pid: dead, token: 'x', acquiredAt: '', heartbeat: Date.now() }));
+      const half = path.join(world, `.synth_sat.tmp-${os.hostname()}-${dead}-0badf00d`);
+      fs.mkdirSync(path.join(half, 'images'), { recursive: true });
+      fs.writeFileSync(path.join(half, 'images', 'x.png'), 'half');
+      fs.mkdirSync(path.join(world, 'synth_sat', 'images'), { recursive: true }); // no marker: an old-style partial folder
+      const r = await materialiseWorld({ cacheDir: cache, world: SMALL, tasks: NAMES });
+      expect(r.regenerated.sort()).toEqual(['synth_aircraft', 'synth_sat']);
+      expect(fs.readdirSync(world).sort()).toEqual(['synth_aircraft', 'synth_sat']);
+      expect(fs.existsSync(`${world}.lock`)).toBe(false);
+    } finally {
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   });
 
   test('pretraining images are disjoint from test images (paths and pixels)', () => {
