@@ -1,5 +1,7 @@
-// What `npm start` promises (issue 4's done-when), checked on the real thing: the `smoke` suite on the
-// shipped tiny-base checkpoint, trained and evaluated in this process (about a minute on 2 cores). The
+// What `npm start` promises (issue 4's done-when), checked on the real thing: `clsrl start` (what
+// `npm start` runs) as a child process on a fresh results folder, i.e. the `smoke` suite on the shipped
+// tiny-base checkpoint (about a minute on 2 idle cores; the limits below are generous on purpose: a
+// correctness test must not fail because the machine is busy). The
 // report has all four methods on base-to-new and few-shot, nothing planned is missing, and both RL
 // methods score above zero-shot on the cells they were tuned on. Same seed and config give the same
 // numbers, so this is not a flaky threshold: the margins are 8 and 25 points (three-seed table in
@@ -9,13 +11,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EvaluationRow } from '../../harness/contracts';
-import { DEFAULT_FORMATS, renderReport } from '../../harness/commands/report';
-import { runSweep } from '../../harness/runner/sweep';
 import { Store } from '../../harness/store';
+import { cli, json } from '../helpers/cli';
 import { methodTitle } from '../../reports/names';
 import { suite as smoke } from '../../suites/smoke';
 
-jest.setTimeout(10 * 60_000);
+// Under jest the same sweep ran in-process at about half the CLI's speed (docs/reliability.md has the
+// measurement); as a child process it runs at the CLI's speed. 40 min: 20x an idle machine's time.
+const LIMIT_MS = 40 * 60_000;
+jest.setTimeout(LIMIT_MS + 60_000);
 
 describe('npm start: the smoke suite on the shipped model', () => {
   let tmp: string;
@@ -25,18 +29,20 @@ describe('npm start: the smoke suite on the shipped model', () => {
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-smoke-'));
-    const db = path.join(tmp, 'clsrl.sqlite');
-    const res = await runSweep({ suite: 'smoke', db, jobs: 1 });
-    expect(res.failed).toEqual([]);
+    const db = path.join(tmp, 'results', 'clsrl.sqlite');
+    const out = path.join(tmp, 'results', 'report');
+    const doc = json<{ sweep: { failed: unknown[] }; report: { missing: string[]; files: string[] } }>(
+      cli(['start', '--db', db, '--out', out, '--json'], { timeoutMs: LIMIT_MS }),
+    );
+    expect(doc.sweep.failed).toEqual([]);
     const store = Store.open(db, { readonly: true });
     try {
       evals = store.evaluations({ suite: 'smoke' });
     } finally {
       store.close();
     }
-    const report = await renderReport(db, { suite: 'smoke', out: path.join(tmp, 'report'), formats: DEFAULT_FORMATS });
-    missing = report.missing;
-    markdown = fs.readFileSync(path.join(tmp, 'report', 'report.md'), 'utf8');
+    missing = doc.report.missing;
+    markdown = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -16,10 +16,13 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Default limit of one CLI call: generous, so a loaded machine slows tests down without failing them. */
+export const CLI_TIMEOUT_MS = 10 * 60_000;
+
 /** Runs `clsrl args...` to completion (CLSRL_DATA cleared unless given). */
 export function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): CliResult {
   const env: NodeJS.ProcessEnv = { ...process.env, CLSRL_DATA: '', FORCE_COLOR: '0', ...opts.env };
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env, encoding: 'utf8', timeout: opts.timeoutMs ?? CLI_TIMEOUT_MS });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
