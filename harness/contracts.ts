@@ -307,6 +307,11 @@ export interface MethodPlugin<C extends object = Record<string, unknown>> {
   /** Validates and fills a partial config; throws ClsrlError('BAD_CONFIG') saying what to change. */
   validate(partial: unknown, dataset: string): C;
   train(ctx: TrainContext<C>): Promise<TrainResult>;
+  /**
+   * Config fields added after runs were stored, each with the value that reproduces those runs: a field at
+   * that value is left out of the run id (still stored in the spec), so the stored runs keep their ids.
+   */
+  legacyConfig?: Partial<Record<keyof C, unknown>>;
 }
 
 // ---------------------------------------------------------------------------------------------

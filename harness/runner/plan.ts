@@ -4,7 +4,7 @@
 
 import type { MethodPlugin, PromptOptions, RunSpec, SettingName, SuiteDef } from '../contracts';
 import { ClsrlError, unknownName } from '../errors';
-import { hashOf } from './hash';
+import { hashOf, stableStringify } from './hash';
 
 /** Defaults of the documented prompt variants (contracts.PromptOptions). */
 export const DEFAULT_PROMPT: PromptOptions = {
@@ -61,6 +61,14 @@ function methodConfig(plugin: MethodPlugin<object>, suite: SuiteDef, dataset: st
   }
 }
 
+/** The method config as hashed into run ids: fields at their plugin's legacyConfig value left out. */
+export function hashedMethodConfig(plugin: MethodPlugin<object>, config: Record<string, unknown>): Record<string, unknown> {
+  const legacy = (plugin.legacyConfig ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) if (!(k in legacy && stableStringify(legacy[k]) === stableStringify(v))) out[k] = v;
+  return out;
+}
+
 /** Expands a suite into run specs, in a stable order (setting, dataset, method, shots, seed). */
 export function planSweep(opts: PlanOptions): RunSpec[] {
   const { suite } = opts;
@@ -99,7 +107,8 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
             transferTo,
             config,
           };
-          const id = hashOf({ v: 1, ...content, engineFingerprint: opts.engineFingerprint ?? null });
+          const hashed = { ...content, config: { ...config, method: hashedMethodConfig(plugin, config.method) } };
+          const id = hashOf({ v: 1, ...hashed, engineFingerprint: opts.engineFingerprint ?? null });
           if (!specs.has(id)) specs.set(id, { id, ...content });
         }
       }

@@ -103,7 +103,9 @@ def main(argv=None):
         rewards = config["rewards"]
         trainer = GRPOTrainer(
             model=model["nameOrPath"],
-            reward_funcs=make_reward_funcs(url, rewards["method"], rewards["names"], os.environ.get("CLSRL_REWARD_TOKEN")),
+            reward_funcs=make_reward_funcs(
+                url, rewards["method"], rewards["names"], os.environ.get("CLSRL_REWARD_TOKEN"), rewards.get("options")
+            ),
             args=make_args(GRPOConfig, config["args"]),
             train_dataset=load_rows(config["data"]["train"], [("image", False)]),
             processing_class=processor,

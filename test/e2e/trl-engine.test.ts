@@ -61,7 +61,7 @@ test('a CLS-RL run folder reproduces the paper trainer with every field explicit
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   expect(config.trainer).toBe('grpo');
   expect(config.pins.trl).toBe(PYTHON_PINS.trl);
-  expect(config.rewards).toEqual({ method: 'cls-rl', names: ['format', 'accuracy'] });
+  expect(config.rewards).toEqual({ method: 'cls-rl', names: ['format', 'accuracy'], options: { mathVerify: true } }); // the paper's math_verify step
   expect(config.args).toMatchObject({
     num_generations: 4, beta: 0.04, learning_rate: 1e-6, temperature: 1, max_completion_length: 1024, num_train_epochs: 50,
     num_iterations: 1, scale_rewards: 'group', loss_type: 'grpo', per_device_train_batch_size: 4, gradient_accumulation_steps: 2,

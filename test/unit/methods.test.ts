@@ -75,7 +75,11 @@ describe('configs', () => {
     expect(clsRl.defaults('DTD')).toMatchObject({
       groupSize: 4, batchSize: 64, beta: 0.04, lr: 1e-6, temperature: 1, maxCompletionTokens: 1024, lossType: 'grpo', maxSteps: 0,
     });
-    expect(noThinkingClsRl.defaults('EuroSAT')).toEqual(clsRl.defaults('EuroSAT'));
+    const { mathVerify, ...grpoShared } = clsRl.defaults('EuroSAT');
+    expect(mathVerify).toBe(true); // the paper's grpo.py runs math_verify before the string match
+    expect(noThinkingClsRl.defaults('EuroSAT')).toEqual(grpoShared);
+    expect(clsRl.validate({ mathVerify: false }, 'EuroSAT').mathVerify).toBe(false);
+    expect(() => noThinkingClsRl.validate({ mathVerify: false }, 'EuroSAT')).toThrow(/no config field 'mathVerify'/);
     expect(sft.defaults('SUN397')).toMatchObject({ epochs: 25, lr: 1e-5, batchSize: 16, target: 'label' });
     expect(zeroShot.validate({}, 'DTD')).toEqual({});
   });

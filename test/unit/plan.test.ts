@@ -8,6 +8,7 @@ import { ClsrlError, unknownName } from '../../harness/errors';
 import { planDatasets, planSweep } from '../../harness/runner/plan';
 import { stableStringify } from '../../harness/runner/hash';
 import { getSuite, loadSuite, suiteNames } from '../../suites/registry';
+import { getMethod as realMethod } from '../../methods/registry';
 
 /** Method plugins shaped like the real ones, so planning is tested without the methods package. */
 function fakeMethod(name: string, trains: boolean): MethodPlugin<object> {
@@ -167,5 +168,56 @@ describe('suite files', () => {
   test('unknown registered names suggest close ones', () => {
     expect(suiteNames()).toEqual(expect.arrayContaining(['paper-b2n', 'paper-fewshot']));
     expect(() => loadSuite('paper-fewshoot')).toThrow(/unknown suite 'paper-fewshoot'/);
+  });
+});
+
+describe('run ids of stored runs survive options added later (legacyConfig)', () => {
+  const SMALL: SuiteDef = {
+    name: 'small',
+    description: '',
+    datasets: ['EuroSAT'],
+    settings: [{ setting: 'few-shot', shots: [4], seeds: [1] }],
+    methods: ['cls-rl'],
+  };
+  // Ids of the synthetic suites' runs as planned before mathVerify, sft style and the paper suites' defaults
+  // existed (commit ffa5f76, engine fingerprint 'pinned'): databases holding these runs must keep finding them.
+  const BEFORE: Record<string, [string, string, string, string][]> = {
+    smoke: [
+      ['zero-shot', 'SynthActions', 'base-to-new', '07a60c908edc950c'], ['sft', 'SynthActions', 'base-to-new', 'a09e90dbbf3be74c'],
+      ['cls-rl', 'SynthActions', 'base-to-new', '00baf447c6a3d68e'], ['no-thinking-cls-rl', 'SynthActions', 'base-to-new', '3bae35f7f37f39a0'],
+      ['zero-shot', 'SynthFlowers', 'few-shot', '35de4a5a25ba2177'], ['sft', 'SynthFlowers', 'few-shot', '54468da35f3f310b'],
+      ['cls-rl', 'SynthFlowers', 'few-shot', '3998824c962334f6'], ['no-thinking-cls-rl', 'SynthFlowers', 'few-shot', '5a657fca8f00d850'],
+    ],
+    'replica-b2n': [
+      ['zero-shot', 'SynthCars', 'base-to-new', '2c066438bf2cf1d9'], ['sft', 'SynthCars', 'base-to-new', '922860a5e4098fa3'],
+      ['cls-rl', 'SynthCars', 'base-to-new', '747ee7020a4def81'], ['no-thinking-cls-rl', 'SynthCars', 'base-to-new', 'a12833afc50ab86e'],
+    ],
+    'replica-fewshot': [
+      ['zero-shot', 'SynthCars', 'few-shot', '058fa91e35686072'], ['sft', 'SynthCars', 'few-shot', '3c8f1c55c31cfa8d'],
+      ['cls-rl', 'SynthCars', 'few-shot', '74211816d25fe84c'], ['no-thinking-cls-rl', 'SynthCars', 'few-shot', '1e2498be07d1063d'],
+    ],
+  };
+  test.each(Object.keys(BEFORE))('%s', (name) => {
+    const specs = planSweep({ suite: getSuite(name), engine: 'tiny', engineFingerprint: 'pinned', getMethod: realMethod });
+    const got = specs.filter((s) => s.seed <= 1 && (name === 'smoke' || s.dataset === 'SynthCars')).map((s) => [s.method, s.dataset, s.setting, s.id]);
+    expect(got).toEqual(BEFORE[name]);
+    // the stored spec still says what ran
+    expect(specs.find((s) => s.method === 'cls-rl')!.config.method.mathVerify).toBe(false);
+  });
+
+  test("a field at its legacy value is left out of the id; any other value changes it", () => {
+    const base = fakeMethod('cls-rl', true);
+    const withFlag: MethodPlugin<object> = {
+      ...base,
+      defaults: (ds) => ({ ...base.defaults(ds), flag: true }),
+      validate: (partial, ds) => ({ ...base.defaults(ds), flag: true, ...(partial as object) }),
+      legacyConfig: { flag: false },
+    };
+    const plan = (plugin: MethodPlugin<object>, methodConfig: Record<string, unknown> = {}) =>
+      planSweep({ suite: { ...SMALL, methods: ['cls-rl'], methodConfig: { 'cls-rl': methodConfig } }, engine: 'double', getMethod: () => plugin })[0];
+    const legacy = plan(withFlag, { flag: false });
+    expect(legacy.id).toBe(plan(base).id);
+    expect(legacy.config.method.flag).toBe(false);
+    expect(plan(withFlag).id).not.toBe(plan(base).id);
   });
 });

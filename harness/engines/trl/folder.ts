@@ -6,6 +6,7 @@ import fs from 'fs';
 import path from 'path';
 import type { ExternalTrainContext, Question } from '../../contracts';
 import { ClsrlError } from '../../errors';
+import { rewardOptionsOf } from '../../scoring';
 import { sftTarget } from '../../../methods/sft';
 import { PYTHON_PINS, grpoArgs, sftArgs, trainerKind, type TrainerConfig, type TrlOptions } from './config';
 
@@ -137,7 +138,8 @@ export function writeRunFolder(ctx: ExternalTrainContext, o: TrlOptions): RunFol
     pins: PYTHON_PINS,
     model: { nameOrPath: o.model, minPixels: o.minPixels, maxPixels: o.maxPixels },
     data: { train: 'train.jsonl', examples: rows.length },
-    rewards: kind === 'grpo' ? { method: ctx.method.name, names: [...ctx.method.rewards] } : undefined,
+    // options: the run's reward variants (cls-rl mathVerify), sent with every item to the reward server
+    rewards: kind === 'grpo' ? { method: ctx.method.name, names: [...ctx.method.rewards], options: rewardOptionsOf(mc) } : undefined,
     args,
     notes,
   };
