@@ -65,7 +65,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const db = opts.db ?? DEFAULT_DB;
   // methods are resolved before the engine so an unknown method fails fast, without loading weights
   for (const m of opts.methods ?? suite.methods) getMethod(m);
-  const engine = await createEngine(engineName, { ...suite.engineConfig, ...opts.engineOpt });
+  const engine = await createEngine(engineName, { ...suite.engineConfig, ...opts.engineOpt }, { db });
   const specs = planSweep({
     suite,
     engine: engineName,
@@ -164,7 +164,7 @@ export async function runSpecs(
       const engines = new Map<string, Engine>(o.engine && specs.length > 0 ? [[specs[0].engine, o.engine]] : []);
       for (const spec of todo) {
         let engine = engines.get(spec.engine);
-        if (!engine) engines.set(spec.engine, (engine = await createEngine(spec.engine, o.engineOpt ?? {})));
+        if (!engine) engines.set(spec.engine, (engine = await createEngine(spec.engine, o.engineOpt ?? {}, { db: o.db })));
         const ctx: RunContext = {
           engine,
           dataRoot: o.dataRoot,
