@@ -27,6 +27,13 @@ export const PAPER_METHODS = ['zero-shot', 'sft', 'cls-rl', 'no-thinking-cls-rl'
  */
 export const PAPER_SEEDS = [1, 2, 3];
 
+/**
+ * What the paper's code does that differs from clsrl's plain defaults (docs/reproduce-the-paper.md lists each
+ * and its clean variant): evaluation items are the records whose split is `test` or `valid` (src/eval keeps
+ * both; `--eval-split test` for CoOp's test split alone).
+ */
+export const PAPER_PROMPT: SuiteDef['prompt'] = { evalSplit: 'test+val' };
+
 export const suite: SuiteDef = {
   name: 'paper-b2n',
   description:
@@ -35,6 +42,7 @@ export const suite: SuiteDef = {
   datasets: PAPER_DATASETS,
   settings: [{ setting: 'base-to-new', shots: [4], seeds: PAPER_SEEDS }],
   methods: PAPER_METHODS,
-  // max completion 1024 tokens [paper D.2]; candidate rule and eval split keep the code's defaults
+  // max completion 1024 tokens [paper D.2]; the code's candidate rule (default) and evaluation items
+  prompt: PAPER_PROMPT,
   eval: { maxTokens: 1024 },
 };

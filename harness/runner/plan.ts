@@ -27,6 +27,8 @@ export interface PlanFilters {
   shots?: number[];
   /** Replace every setting's seeds. */
   seeds?: number[];
+  /** Replace the suite's prompt.evalSplit (`--eval-split`). */
+  evalSplit?: PromptOptions['evalSplit'];
 }
 
 export interface PlanOptions extends PlanFilters {
@@ -77,7 +79,7 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
   const datasets = opts.datasets ? suite.datasets.filter((d) => opts.datasets!.includes(d)) : suite.datasets;
   const methodNames = opts.methods ?? suite.methods;
   const plugins = methodNames.map((m) => opts.getMethod(m));
-  const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt };
+  const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt, ...(opts.evalSplit ? { evalSplit: opts.evalSplit } : {}) };
   const engineCfg = { ...suite.engineConfig, ...opts.engineConfig };
   const evalCfg = { maxTokens: suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS };
 

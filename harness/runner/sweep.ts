@@ -77,6 +77,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     settings: opts.settings,
     seeds: opts.seeds,
     shots: opts.shots,
+    evalSplit: opts.evalSplit,
   });
   const dataRoot = await resolveData(suite, specs, opts, db);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };

@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { MethodPlugin, SuiteDef } from '../../harness/contracts';
 import { ClsrlError, unknownName } from '../../harness/errors';
 import { planDatasets, planSweep } from '../../harness/runner/plan';
+import { parseSweepFlags } from '../../harness/runner/options';
 import { stableStringify } from '../../harness/runner/hash';
 import { getSuite, loadSuite, suiteNames } from '../../suites/registry';
 import { getMethod as realMethod } from '../../methods/registry';
@@ -44,7 +45,7 @@ test('paper-fewshot: one zero-shot spec per dataset, trained methods x seeds, tr
   expect(rl[0].transferTo).toHaveLength(10);
   expect(rl[0].transferTo).not.toContain('EuroSAT');
   expect(rl[0].config.method).toEqual({ epochs: 100, lr: 1e-6 });
-  expect(rl[0].config.prompt).toEqual({ candidateRule: 'code', evalSplit: 'test', evalPromptSeed: 100, evalLimit: 0 });
+  expect(rl[0].config.prompt).toEqual({ candidateRule: 'code', evalSplit: 'test+val', evalPromptSeed: 100, evalLimit: 0 });
   expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
   expect(specs.every((s) => /^[0-9a-f]{16}$/.test(s.id))).toBe(true);
   expect(planDatasets(specs)[0]).toBe('ImageNet');
@@ -220,4 +221,9 @@ describe('run ids of stored runs survive options added later (legacyConfig)', ()
     expect(legacy.config.method.flag).toBe(false);
     expect(plan(withFlag).id).not.toBe(plan(base).id);
   });
+});
+
+test('--eval-split takes test or test+val and names the flag otherwise', () => {
+  expect(parseSweepFlags({ evalSplit: 'test' }).evalSplit).toBe('test');
+  expect(() => parseSweepFlags({ evalSplit: 'valid' })).toThrow(/--eval-split "valid": expected one of test, test\+val/);
 });
