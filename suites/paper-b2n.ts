@@ -34,6 +34,9 @@ export const PAPER_SEEDS = [1, 2, 3];
  */
 export const PAPER_PROMPT: SuiteDef['prompt'] = { evalSplit: 'test+val' };
 
+/** SFT as the paper's sft.py (`style: 'direct'` for the direct-template SFT); CLS-RL's math_verify is its default. */
+export const PAPER_METHOD_CONFIG: SuiteDef['methodConfig'] = { sft: { style: 'paper' } };
+
 export const suite: SuiteDef = {
   name: 'paper-b2n',
   description:
@@ -43,6 +46,7 @@ export const suite: SuiteDef = {
   settings: [{ setting: 'base-to-new', shots: [4], seeds: PAPER_SEEDS }],
   methods: PAPER_METHODS,
   // max completion 1024 tokens [paper D.2]; the code's candidate rule (default) and evaluation items
+  methodConfig: PAPER_METHOD_CONFIG,
   prompt: PAPER_PROMPT,
   eval: { maxTokens: 1024 },
 };

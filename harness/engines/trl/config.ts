@@ -57,7 +57,7 @@ export interface TrainerConfig {
   trainer: TrainerKind;
   pins: typeof PYTHON_PINS;
   model: { nameOrPath: string; minPixels: number; maxPixels: number };
-  data: { train: string; examples: number };
+  data: { train: string; examples: number; imageSize?: number };
   /** GRPO only: which rewards train.py asks the reward server for (the method's declared rewards). */
   rewards?: { method: string; names: string[]; options?: { mathVerify?: boolean } };
   /** Keyword arguments of GRPOConfig / SFTConfig, verbatim. */
