@@ -418,6 +418,11 @@ export interface SuiteDef {
   /** Default engine for this suite (CLI --engine overrides). */
   engine?: string;
   engineConfig?: Record<string, unknown>;
+  /**
+   * Options for one engine only, merged over engineConfig when the suite runs on it (the paper suites' image
+   * size for the real engines, which the tiny engine must not get).
+   */
+  engineConfigs?: Record<string, Record<string, unknown>>;
   /** Per-method config overrides, applied before validation (e.g. smaller epochs). */
   methodConfig?: Record<string, Record<string, unknown>>;
   prompt?: Partial<PromptOptions>;

@@ -63,6 +63,11 @@ function methodConfig(plugin: MethodPlugin<object>, suite: SuiteDef, dataset: st
   }
 }
 
+/** A suite's options for one engine: engineConfig, then that engine's engineConfigs entry over it. */
+export function suiteEngineConfig(suite: SuiteDef, engine: string): Record<string, unknown> {
+  return { ...suite.engineConfig, ...suite.engineConfigs?.[engine] };
+}
+
 /** The method config as hashed into run ids: fields at their plugin's legacyConfig value left out. */
 export function hashedMethodConfig(plugin: MethodPlugin<object>, config: Record<string, unknown>): Record<string, unknown> {
   const legacy = (plugin.legacyConfig ?? {}) as Record<string, unknown>;
@@ -80,7 +85,7 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
   const methodNames = opts.methods ?? suite.methods;
   const plugins = methodNames.map((m) => opts.getMethod(m));
   const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt, ...(opts.evalSplit ? { evalSplit: opts.evalSplit } : {}) };
-  const engineCfg = { ...suite.engineConfig, ...opts.engineConfig };
+  const engineCfg = { ...suiteEngineConfig(suite, opts.engine), ...opts.engineConfig };
   const evalCfg = { maxTokens: suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS };
 
   const specs = new Map<string, RunSpec>();

@@ -13,7 +13,7 @@ import { loadSuite, validateSuite } from '../../suites/registry';
 import { getDataset, registerSuiteDatasets } from './data';
 import { executeRun, type RunContext } from './execute';
 import { DEFAULT_ENGINE, DEFAULT_JOBS, type SweepOptions } from './options';
-import { planDatasets, planSweep } from './plan';
+import { planDatasets, planSweep, suiteEngineConfig } from './plan';
 import { runInWorkers } from './pool';
 import { fanOut, type RunOutcome, type SweepReporter } from './reporters';
 import { codeVersion } from './version';
@@ -65,7 +65,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const db = opts.db ?? DEFAULT_DB;
   // methods are resolved before the engine so an unknown method fails fast, without loading weights
   for (const m of opts.methods ?? suite.methods) getMethod(m);
-  const engine = await createEngine(engineName, { ...suite.engineConfig, ...opts.engineOpt }, { db });
+  const engine = await createEngine(engineName, { ...suiteEngineConfig(suite, engineName), ...opts.engineOpt }, { db });
   const specs = planSweep({
     suite,
     engine: engineName,
@@ -93,7 +93,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     db,
     dataRoot: dataRoot!,
     engine,
-    engineOpt: { ...suite.engineConfig, ...opts.engineOpt },
+    engineOpt: { ...suiteEngineConfig(suite, engineName), ...opts.engineOpt },
     customDatasets: suite.customDatasets,
     jobs: opts.jobs ?? DEFAULT_JOBS,
     reporters: opts.reporters,

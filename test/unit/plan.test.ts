@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { MethodPlugin, SuiteDef } from '../../harness/contracts';
 import { ClsrlError, unknownName } from '../../harness/errors';
-import { planDatasets, planSweep } from '../../harness/runner/plan';
+import { planDatasets, planSweep, suiteEngineConfig } from '../../harness/runner/plan';
 import { parseSweepFlags } from '../../harness/runner/options';
 import { stableStringify } from '../../harness/runner/hash';
 import { getSuite, loadSuite, suiteNames } from '../../suites/registry';
@@ -226,4 +226,18 @@ describe('run ids of stored runs survive options added later (legacyConfig)', ()
 test('--eval-split takes test or test+val and names the flag otherwise', () => {
   expect(parseSweepFlags({ evalSplit: 'test' }).evalSplit).toBe('test');
   expect(() => parseSweepFlags({ evalSplit: 'valid' })).toThrow(/--eval-split "valid": expected one of test, test\+val/);
+});
+
+test("paper suites give the real engines the paper's image sizes and leave the tiny engine its own", () => {
+  for (const name of ['paper-b2n', 'paper-fewshot']) {
+    const engineOf = (engine: string, engineConfig?: Record<string, unknown>) =>
+      planSweep({ suite: getSuite(name), engine, engineConfig, getMethod, datasets: ['EuroSAT'], methods: ['cls-rl'], seeds: [1] })[0].config.engine;
+    expect(engineOf('openai')).toEqual({ imageSize: 384 });
+    expect(engineOf('trl')).toEqual({ imageSize: 384, maxPixels: 401408 });
+    expect(engineOf('tiny')).toEqual({});
+    expect(engineOf('openai', { imageSize: 0 })).toEqual({ imageSize: 0 }); // --engine-opt imageSize=0 sends the files as they are
+  }
+  const suite: SuiteDef = { ...getSuite('smoke'), engineConfig: { a: 1, b: 1 }, engineConfigs: { openai: { b: 2 } } };
+  expect(suiteEngineConfig(suite, 'openai')).toEqual({ a: 1, b: 2 });
+  expect(suiteEngineConfig(suite, 'tiny')).toEqual({ a: 1, b: 1 });
 });

@@ -8,6 +8,9 @@ import { planSweep } from '../../harness/runner/plan';
 import { splitFor, transferSet } from '../../harness/runner/data';
 import { getMethod } from '../../methods/registry';
 import { getSuite } from '../../suites/registry';
+import { registerEngine } from '../../harness/engines/registry';
+import { createDoubleEngine } from '../../harness/engines/double';
+import { runSweep } from '../../harness/runner/sweep';
 import { loadDataset } from '../../harness/data';
 import { baseNewLabels, fewShotSplit, makeSplit, transferEvalSet } from '../../harness/splits';
 import { makeCoopFixture, type CoopFixture } from '../fixtures/coop';
@@ -79,6 +82,20 @@ describe('on the CoOp fixture', () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const load = (n: string) => loadDataset(n, { dataRoot: fx.root });
+
+  test("a sweep hands an engine its suite options for that engine (the paper suites' image size)", async () => {
+    let seen: Record<string, unknown> | undefined;
+    registerEngine('capture-opts', async (opts) => {
+      seen = opts;
+      return createDoubleEngine({});
+    });
+    const db = path.join(tmp, 'capture.sqlite');
+    await runSweep({ suite: 'paper-b2n', engine: 'capture-opts', datasets: ['EuroSAT'], methods: ['zero-shot'], dataRoot: fx.root, db, dryRun: true, reporters: [] });
+    expect(seen).toEqual({}); // an engine the suite names no options for gets none
+    const suite = { ...getSuite('paper-b2n'), engineConfigs: { 'capture-opts': { imageSize: 384 } } };
+    await runSweep({ suite, engine: 'capture-opts', datasets: ['EuroSAT'], methods: ['zero-shot'], dataRoot: fx.root, db, dryRun: true, reporters: [], engineOpt: { topP: 1 } });
+    expect(seen).toEqual({ imageSize: 384, topP: 1 });
+  });
 
   test("paper suites evaluate on the paper code's items (test + valid records); --eval-split test keeps CoOp's test split", async () => {
     const ds = await load('Caltech101');
