@@ -71,6 +71,10 @@ CASES = [
     ("<think>x</think><answer>2012 BMW M3 Coupe</answer>", "Audi S4 Sedan 2012"),
     ("<think>x</think><answer>BMW 3 Series Sedan 2012</answer>", "BMW 1 Series Coupe 2012"),
     ("<think>x</think><answer>BMW 1 Series Coupe 2010</answer>", "BMW 1 Series Coupe 2012"),
+    # CoOp's StanfordCars names lead with the year: inside <answer> it follows '>', in the think text a space
+    ("<think>It is a 2012 Tesla Model S</think><answer>2012 Tesla Model S</answer>", "2012 Ram C/V Cargo Van Minivan"),
+    ("<think>x</think><answer>2012 Tesla Model S</answer>", "2012 Ram C/V Cargo Van Minivan"),
+    ("<think>It is a 2007 Hyundai Elantra Sedan</think><answer>2007 Hyundai Elantra Sedan</answer>", "2012 Tesla Model S"),
     # number formats
     ("<think>x</think><answer>Beechcraft 1,900</answer>", "Beechcraft 1900"),
     ("<think>x</think><answer>Beechcraft 1 900</answer>", "Beechcraft 1900"),
