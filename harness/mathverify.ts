@@ -25,7 +25,9 @@
 // - Powers with exponents beyond 64 or results beyond 4096 bits, and division by zero, count as non-numbers
 //   (the library would time out or compare zoo).
 // - Python's `\d` also matches non-ASCII digits and its IGNORECASE folds a few non-ASCII letters; here
-//   digits and case are ASCII. No timeouts: the regexes scan bounded windows (`.{0,50}`, `.{0,100}`).
+//   digits and case are ASCII. No timeouts: the anchored patterns scan bounded windows (`.{0,50}`, `.{0,100}`);
+//   the expression pattern can backtrack quadratically within one run of digits, spaces and operators, which a
+//   completion's token cap bounds (test: a 200 kB completion of such runs parses without trouble).
 
 /**
  * A value parse() returns: an exact number, a parsed non-numeric expression, a set (several LaTeX environments
