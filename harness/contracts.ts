@@ -358,6 +358,11 @@ export interface MethodPlugin<C extends object = Record<string, unknown>> {
   /** Validates and fills a partial config; throws ClsrlError('BAD_CONFIG') saying what to change. */
   validate(partial: unknown, dataset: string): C;
   train(ctx: TrainContext<C>): Promise<TrainResult>;
+  /**
+   * Config fields added after runs were stored, each with the value that reproduces those runs: a field at
+   * that value is left out of the run id (still stored in the spec), so the stored runs keep their ids.
+   */
+  legacyConfig?: Partial<Record<keyof C, unknown>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,6 +469,11 @@ export interface SuiteDef {
   /** Default engine for this suite (CLI --engine overrides). */
   engine?: string;
   engineConfig?: Record<string, unknown>;
+  /**
+   * Options for one engine only, merged over engineConfig when the suite runs on it (the paper suites' image
+   * size for the real engines, which the tiny engine must not get).
+   */
+  engineConfigs?: Record<string, Record<string, unknown>>;
   /** Per-method config overrides, applied before validation (e.g. smaller epochs). */
   methodConfig?: Record<string, Record<string, unknown>>;
   prompt?: Partial<PromptOptions>;

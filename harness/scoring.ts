@@ -1,9 +1,12 @@
 // Answer extraction, the paper's evaluation match and the GRPO rewards, as pure functions shared by
-// training, evaluation, `clsrl score` and the reward server. Every scan is indexOf-based and linear:
-// no backtracking regex ever sees model output, so a 1 MB completion of unclosed tags is cheap.
+// training, evaluation, `clsrl score` and the reward server. Every scan here is indexOf-based and linear:
+// no backtracking regex ever sees model output, so a 1 MB completion of unclosed tags is cheap. The one
+// exception is the accuracy reward's optional math_verify step (harness/mathverify.ts), which ports that
+// library's regexes; they scan bounded windows.
 
 import type { RewardName, Score } from './contracts';
 import { ClsrlError } from './errors';
+import { mathVerifyMatch } from './mathverify';
 
 const ANSWER_OPEN = '<answer>';
 const ANSWER_CLOSE = '</answer>';
@@ -126,13 +129,28 @@ export function formatReward(completion: string): number {
   return 0;
 }
 
+/** Options of the rewards that have variants (a method passes its config's values). */
+export interface RewardOptions {
+  /**
+   * Accuracy reward: first math_verify's verify(parse(completion), parse(label)) as the paper's code does
+   * (harness/mathverify.ts); numbers in class names count, e.g. label `Saab 2000` rewards `Falcon 2000`.
+   */
+  mathVerify?: boolean;
+}
+
+/** The reward options a method config carries (cls-rl's `mathVerify`); other fields are ignored. */
+export function rewardOptionsOf(config: Record<string, unknown>): RewardOptions {
+  return typeof config.mathVerify === 'boolean' ? { mathVerify: config.mathVerify } : {};
+}
+
 /**
- * Accuracy reward (CLS-RL grpo.py accuracy_reward): the answer read by rewardAnswer (first single-line
- * `<answer>` content, else the whole completion, stripped) equals the ground truth read the same way,
- * case-insensitively. The paper's code first tries math_verify's symbolic check; we skip it because labels
- * are class names, for which it cannot succeed where this string equality fails.
+ * Accuracy reward (CLS-RL grpo.py accuracy_reward): with `mathVerify`, 1 when math_verify finds the same number
+ * (or expression value) in the completion and the label, however the names around it differ; then, or
+ * without it, 1 when the answer read by rewardAnswer (first single-line `<answer>` content, else the whole
+ * completion, stripped) equals the ground truth read the same way, case-insensitively.
  */
-export function accuracyReward(completion: string, label: string): number {
+export function accuracyReward(completion: string, label: string, opts: RewardOptions = {}): number {
+  if (opts.mathVerify && mathVerifyMatch(completion, label)) return 1;
   return rewardAnswer(completion).toLowerCase() === rewardAnswer(label).toLowerCase() ? 1 : 0;
 }
 
@@ -144,7 +162,7 @@ export function equalityReward(completion: string, label: string): number {
   return completion === rewardAnswer(label) ? 1 : 0;
 }
 
-export type RewardFn = (completion: string, label: string) => number;
+export type RewardFn = (completion: string, label: string, opts: RewardOptions) => number;
 
 /** Reward functions by name (binary; a method sums the ones it declares). */
 export const REWARDS: Readonly<Record<RewardName, RewardFn>> = {
@@ -156,7 +174,7 @@ export const REWARDS: Readonly<Record<RewardName, RewardFn>> = {
 export const REWARD_NAMES = Object.keys(REWARDS).sort() as RewardName[];
 
 /** Scores one completion: the named rewards and their sum, plus the evaluation answer and both matches. */
-export function scoreCompletion(rewardNames: readonly RewardName[], completion: string, label: string): Score {
+export function scoreCompletion(rewardNames: readonly RewardName[], completion: string, label: string, opts: RewardOptions = {}): Score {
   const rewards: Partial<Record<RewardName, number>> = {};
   let reward = 0;
   for (const name of rewardNames) {
@@ -164,7 +182,7 @@ export function scoreCompletion(rewardNames: readonly RewardName[], completion: 
     if (fn === undefined) {
       throw new ClsrlError('UNKNOWN_NAME', `unknown reward '${String(name)}'`, { hint: `available rewards: ${REWARD_NAMES.join(', ')}` });
     }
-    const value = fn(completion, label);
+    const value = fn(completion, label, opts);
     rewards[name] = value;
     reward += value;
   }

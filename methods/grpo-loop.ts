@@ -7,7 +7,7 @@ import type { Completion, PromptInput, Question, RewardName, TokenSeq, TrainCont
 import { ClsrlError } from '../harness/errors';
 import { type LossType, groupAdvantages, groupStats, grpoLoss, grpoTokenWeights, meanKl, scalesAdvantages } from '../harness/grpo';
 import { PyRandom } from '../harness/random/pyrandom';
-import { scoreCompletion } from '../harness/scoring';
+import { type RewardOptions, scoreCompletion } from '../harness/scoring';
 import { badConfig, budgetFields, optimizerConfig, optimizerFields, paperEpochs, parseConfig } from './common';
 
 export const grpoConfigSchema = z.object({
@@ -31,9 +31,18 @@ export function grpoDefaults(dataset: string): GrpoConfig {
   return { ...(grpoConfigSchema.parse({}) as GrpoConfig), epochs: paperEpochs(dataset) };
 }
 
-/** Validates a partial GRPO config over the dataset defaults, with cross-field rules. */
-export function validateGrpoConfig(method: string, partial: unknown, dataset: string): GrpoConfig {
-  const c = parseConfig(method, grpoConfigSchema, grpoDefaults(dataset), partial) as GrpoConfig;
+/**
+ * Validates a partial GRPO config over the dataset defaults, with cross-field rules. A plugin with extra
+ * fields passes its schema (grpoConfigSchema extended); their defaults come from it.
+ */
+export function validateGrpoConfig<C extends GrpoConfig = GrpoConfig>(
+  method: string,
+  partial: unknown,
+  dataset: string,
+  schema: z.ZodObject = grpoConfigSchema,
+): C {
+  const defaults = { ...(schema.parse({}) as object), ...grpoDefaults(dataset) };
+  const c = parseConfig(method, schema, defaults, partial) as C;
   if (c.batchSize % c.groupSize !== 0) {
     const lower = Math.max(c.groupSize, c.batchSize - (c.batchSize % c.groupSize));
     throw badConfig(method, `batchSize ${c.batchSize} is not a multiple of groupSize ${c.groupSize}`,
@@ -76,7 +85,12 @@ export function requireTrainingEngine(ctx: TrainContext<unknown>, method: string
 }
 
 /** Runs GRPO on ctx.model in place and returns it. `rewards` are summed per completion. */
-export async function runGrpo(ctx: TrainContext<GrpoConfig>, method: string, rewards: RewardName[]): Promise<TrainResult> {
+export async function runGrpo(
+  ctx: TrainContext<GrpoConfig>,
+  method: string,
+  rewards: RewardName[],
+  rewardOptions: RewardOptions = {},
+): Promise<TrainResult> {
   requireTrainingEngine(ctx, method);
   const c = ctx.config;
   const { engine, model } = ctx;
@@ -97,7 +111,7 @@ export async function runGrpo(ctx: TrainContext<GrpoConfig>, method: string, rew
       const seqs: TokenSeq[] = samples.map((s) => ({ promptIndex: s.promptIndex, tokens: s.completion.tokens }));
 
       // Rewards, prompt-major (G consecutive samples per prompt), as the advantages expect.
-      const scores = samples.map((s) => scoreCompletion(rewards, s.completion.text, questions[s.promptIndex].classname));
+      const scores = samples.map((s) => scoreCompletion(rewards, s.completion.text, questions[s.promptIndex].classname, rewardOptions));
       const total = scores.map((s) => s.reward);
       const advantages = groupAdvantages(total, G, scalesAdvantages(c.lossType));
 

@@ -12,6 +12,7 @@ import { paperSection } from './paper';
 import { curvesSection } from './curves';
 import { efficiencySection } from './efficiency';
 import { consistencySection } from './consistency';
+import { variantLines } from './variants';
 
 export interface BuildOptions {
   /** The suite's definition (dataset order, mirrored paper datasets); looked up by name when absent. */
@@ -32,6 +33,7 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
       `runs: ${data.runs.length} (${countBy(data.runs.map((r) => r.status))}), evaluations: ${data.evals.length}`,
       `datasets: ${data.datasets.join(', ') || 'none'}; methods: ${data.methods.map(methodTitle).join(', ') || 'none'}`,
       `engines: ${[...new Set(data.runs.map((r) => r.engine))].join(', ') || 'none'}; code versions: ${[...new Set(data.runs.map((r) => r.codeVersion))].join(', ') || 'none'}`,
+      ...variantLines(data.runs),
     ],
     sections: [],
     missing,

@@ -2,7 +2,7 @@
 // (Fig. 4): every tuned model is also tested on the test prompts of the 10 other datasets. Data only.
 
 import type { SuiteDef } from '../harness/contracts';
-import { PAPER_DATASETS, PAPER_METHODS, PAPER_SEEDS } from './paper-b2n';
+import { PAPER_DATASETS, PAPER_ENGINE_CONFIGS, PAPER_METHODS, PAPER_METHOD_CONFIG, PAPER_PROMPT, PAPER_SEEDS } from './paper-b2n';
 
 export const suite: SuiteDef = {
   name: 'paper-fewshot',
@@ -12,5 +12,8 @@ export const suite: SuiteDef = {
   datasets: PAPER_DATASETS,
   settings: [{ setting: 'few-shot', shots: [4], seeds: PAPER_SEEDS, transfer: true }],
   methods: PAPER_METHODS,
+  engineConfigs: PAPER_ENGINE_CONFIGS,
+  methodConfig: PAPER_METHOD_CONFIG,
+  prompt: PAPER_PROMPT,
   eval: { maxTokens: 1024 },
 };

@@ -109,6 +109,7 @@ const suiteSchema = z
     methods: z.array(z.string().min(1)).min(1),
     engine: z.string().min(1).optional(),
     engineConfig: z.record(z.string(), z.unknown()).optional(),
+    engineConfigs: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     methodConfig: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
     prompt: z
       .object({

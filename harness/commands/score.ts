@@ -2,7 +2,8 @@
 
 import type { Argv } from 'yargs';
 import type { Command } from './index';
-import { scoreCompletion } from '../scoring';
+import { type RewardOptions, rewardOptionsOf, scoreCompletion } from '../scoring';
+import { formatMvValue, mvParse, mvVerify } from '../mathverify';
 import { getMethod } from '../../methods/registry';
 import { jsonOption, printJson, printLine } from './output';
 
@@ -13,16 +14,34 @@ export const command: Command = {
     jsonOption(y)
       .option('method', { type: 'string', demandOption: true, describe: 'method whose rewards apply (`clsrl methods`)' })
       .option('label', { type: 'string', demandOption: true, describe: 'the true class name' })
-      .option('completion', { type: 'string', demandOption: true, describe: 'the model output to score' }),
+      .option('completion', { type: 'string', demandOption: true, describe: 'the model output to score' })
+      .option('math-verify', {
+        type: 'boolean',
+        describe: "accuracy reward: math_verify's number check before the string match (default: the method's config, on for cls-rl)",
+      }),
   handler: (raw) => {
-    const argv = raw as unknown as { method: string; label: string; completion: string; json: boolean };
+    const argv = raw as unknown as { method: string; label: string; completion: string; json: boolean; mathVerify?: boolean };
     const method = getMethod(argv.method);
-    const s = scoreCompletion(method.meta.rewards, String(argv.completion), String(argv.label));
-    const doc = { rewards: s.rewards, reward: s.reward, extracted: s.extracted, correct: s.correct, strictCorrect: s.strictCorrect };
+    const opts: RewardOptions = { ...rewardOptionsOf(method.defaults('') as Record<string, unknown>) };
+    if (argv.mathVerify !== undefined) opts.mathVerify = argv.mathVerify;
+    const completion = String(argv.completion);
+    const label = String(argv.label);
+    const s = scoreCompletion(method.meta.rewards, completion, label, opts);
+    const doc: Record<string, unknown> = { rewards: s.rewards, reward: s.reward, extracted: s.extracted, correct: s.correct, strictCorrect: s.strictCorrect };
+    const usesMv = opts.mathVerify !== undefined && method.meta.rewards.includes('accuracy');
+    if (usesMv) {
+      const c = mvParse(completion);
+      const l = mvParse(label);
+      doc.mathVerify = { enabled: opts.mathVerify, completion: c.map(formatMvValue), label: l.map(formatMvValue), match: mvVerify(c, l) };
+    }
     if (argv.json) printJson(doc);
     else {
       for (const [k, v] of Object.entries(s.rewards)) printLine(`reward/${k}: ${v}`);
       printLine(`reward: ${s.reward}`);
+      if (usesMv) {
+        const m = doc.mathVerify as { enabled: boolean; completion: string[]; label: string[]; match: boolean };
+        printLine(`math_verify (${m.enabled ? 'on' : 'off'}): completion [${m.completion.join(', ')}], label [${m.label.join(', ')}] -> ${m.match ? 'match' : 'no match'}`);
+      }
       printLine(`extracted: ${JSON.stringify(s.extracted)}`);
       printLine(`correct (paper's lenient match): ${s.correct}`);
       printLine(`strict exact match: ${s.strictCorrect}`);

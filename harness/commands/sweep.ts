@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import type { Command } from './index';
 import { ClsrlError } from '../errors';
-import { parseSweepFlags, sweepYargsOptions } from '../runner/options';
+import { parseSweepFlags, sweepYargsOptions, type SweepOptions } from '../runner/options';
 import { lineReporter, progressBarReporter, type SweepReporter } from '../runner/reporters';
 import { runSweep, type SweepResult } from '../runner/sweep';
 import { jsonOption, printJson, printLine, textTable } from './output';
@@ -64,8 +64,9 @@ export const command: Command = {
     const argv = raw as unknown as Record<string, unknown>;
     const flags = parseSweepFlags(argv);
     const json = argv.json === true;
-    if (await sweepOnExecutor(argv, { ...flags, suite: flags.suite!, settings: flags.settings as never })) return; // --executor slurm|k8s
-    const result = await runSweep({ ...flags, suite: flags.suite!, settings: flags.settings as never, reporters: pickReporters(json) });
+    const typed = { ...flags, suite: flags.suite!, settings: flags.settings as never, evalSplit: flags.evalSplit as SweepOptions['evalSplit'] }; // values checked by parseSweepFlags
+    if (await sweepOnExecutor(argv, typed)) return; // --executor slurm|k8s
+    const result = await runSweep({ ...typed, reporters: pickReporters(json) });
     if (json) printJson(sweepDocument(result));
     else if (result.dryRun) {
       printLine(`plan for suite ${result.suite} on engine ${result.engine}: ${result.specs.length} runs (db ${result.db})`);

@@ -8,6 +8,7 @@ import type { RunSpec, SuiteDef } from '../contracts';
 import { ClsrlError } from '../errors';
 import type { SweepOptions } from '../runner/options';
 import { runSweep } from '../runner/sweep';
+import { suiteEngineConfig } from '../runner/plan';
 import { Store } from '../store';
 import { loadSuite, validateSuite } from '../../suites/registry';
 import { describe, ingestShards, sweepRuns, type IngestSummary } from './ingest';
@@ -108,7 +109,7 @@ function pendingWork(specs: RunSpec[], db: string, sweepDir: string, ex: Executo
 }
 
 /** What nodes need to rebuild a run's context; materialises a generated suite's data first. */
-async function nodeOptions(suite: SuiteDef, opts: SweepOptions, planned: { dataRoot: string | null }, db: string): Promise<NodeRunOptions> {
+async function nodeOptions(suite: SuiteDef, opts: SweepOptions, planned: { dataRoot: string | null; engine: string }, db: string): Promise<NodeRunOptions> {
   let dataRoot = planned.dataRoot;
   if (dataRoot === null && suite.prepare) {
     const cacheDir = path.resolve(opts.cacheDir ?? path.join(path.dirname(db), 'cache'));
@@ -117,7 +118,7 @@ async function nodeOptions(suite: SuiteDef, opts: SweepOptions, planned: { dataR
   return {
     suiteName: suite.name,
     dataRoot: dataRoot === null ? null : path.resolve(dataRoot),
-    engineOpt: { ...suite.engineConfig, ...opts.engineOpt },
+    engineOpt: { ...suiteEngineConfig(suite, planned.engine), ...opts.engineOpt },
     customDatasets: suite.customDatasets ?? [],
     require: (opts.require ?? []).map((m) => path.resolve(m)),
   };

@@ -1,7 +1,7 @@
 // The sweep's typed configuration, as ONE table: each entry is a CLI flag and a SweepOptions field, so the
 // `sweep` command's flags, their parsing/validation and runSweep's options cannot drift apart.
 
-import type { MethodPlugin, SettingName, SuiteDef } from '../contracts';
+import type { MethodPlugin, PromptOptions, SettingName, SuiteDef } from '../contracts';
 import { ClsrlError } from '../errors';
 import type { SweepReporter } from './reporters';
 
@@ -33,6 +33,11 @@ export const SWEEP_FLAGS = {
   prepare: { kind: 'boolean', describe: 'write the run folder of every training run, record the runs as prepared, and stop (engines that train outside clsrl, e.g. trl); the next sweep ingests finished folders' },
   skipDoctor: { kind: 'boolean', describe: 'do not run the engine preflight (`clsrl doctor`) before launching the first external training' },
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
+  evalSplit: {
+    kind: 'string',
+    choices: ['test', 'test+val'],
+    describe: "evaluation items: 'test' (CoOp's test split) or 'test+val' (the paper's eval code: test and valid records; paper suites' default)",
+  },
   require: { kind: 'names', describe: 'modules to load first (extra methods/engines/datasets registering themselves)' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -52,8 +57,10 @@ type ValueOf<K extends Kind> = K extends 'string'
 export type SweepFlagValues = { [K in keyof typeof SWEEP_FLAGS]?: ValueOf<(typeof SWEEP_FLAGS)[K]['kind']> };
 
 /** Everything runSweep takes: the flag values plus what only code can pass. */
-export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings' | 'engineOpt'> {
+export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings' | 'engineOpt' | 'evalSplit'> {
   suite: string | SuiteDef;
+  /** Replaces the suite's prompt.evalSplit. */
+  evalSplit?: PromptOptions['evalSplit'];
   settings?: SettingName[];
   /** Engine options (the CLI's --engine-opt), merged over the suite's engineConfig. */
   engineOpt?: Record<string, unknown>;
@@ -83,6 +90,7 @@ function parseOne(key: string, spec: FlagSpec, raw: unknown): unknown {
   switch (spec.kind) {
     case 'string': {
       if (typeof raw !== 'string' || raw.trim() === '') throw bad(key, raw, 'expected a non-empty value');
+      if (spec.choices && !spec.choices.includes(raw)) throw bad(key, raw, `expected one of ${spec.choices.join(', ')}`);
       return raw;
     }
     case 'boolean':

@@ -6,7 +6,7 @@
 import type { EngineOptionKinds, MethodPlugin, PromptOptions, RunSpec, SettingName, SuiteDef } from '../contracts';
 import { resultOptions } from '../engines/options';
 import { ClsrlError, unknownName } from '../errors';
-import { hashOf } from './hash';
+import { hashOf, stableStringify } from './hash';
 
 /** Defaults of the documented prompt variants (contracts.PromptOptions). */
 export const DEFAULT_PROMPT: PromptOptions = {
@@ -29,6 +29,8 @@ export interface PlanFilters {
   shots?: number[];
   /** Replace every setting's seeds. */
   seeds?: number[];
+  /** Replace the suite's prompt.evalSplit (`--eval-split`). */
+  evalSplit?: PromptOptions['evalSplit'];
 }
 
 export interface PlanOptions extends PlanFilters {
@@ -65,6 +67,19 @@ function methodConfig(plugin: MethodPlugin<object>, suite: SuiteDef, dataset: st
   }
 }
 
+/** A suite's options for one engine: engineConfig, then that engine's engineConfigs entry over it. */
+export function suiteEngineConfig(suite: SuiteDef, engine: string): Record<string, unknown> {
+  return { ...suite.engineConfig, ...suite.engineConfigs?.[engine] };
+}
+
+/** The method config as hashed into run ids: fields at their plugin's legacyConfig value left out. */
+export function hashedMethodConfig(plugin: MethodPlugin<object>, config: Record<string, unknown>): Record<string, unknown> {
+  const legacy = (plugin.legacyConfig ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(config)) if (!(k in legacy && stableStringify(legacy[k]) === stableStringify(v))) out[k] = v;
+  return out;
+}
+
 /** Expands a suite into run specs, in a stable order (setting, dataset, method, shots, seed). */
 export function planSweep(opts: PlanOptions): RunSpec[] {
   const { suite } = opts;
@@ -73,8 +88,8 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
   const datasets = opts.datasets ? suite.datasets.filter((d) => opts.datasets!.includes(d)) : suite.datasets;
   const methodNames = opts.methods ?? suite.methods;
   const plugins = methodNames.map((m) => opts.getMethod(m));
-  const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt };
-  const engineCfg = { ...suite.engineConfig, ...opts.engineConfig };
+  const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt, ...(opts.evalSplit ? { evalSplit: opts.evalSplit } : {}) };
+  const engineCfg = { ...suiteEngineConfig(suite, opts.engine), ...opts.engineConfig };
   const evalCfg = { maxTokens: suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS };
 
   const specs = new Map<string, RunSpec>();
@@ -103,7 +118,8 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
             transferTo,
             config,
           };
-          const id = runId(content, opts.engineFingerprint, opts.engineOptionKinds);
+          const hashed = { ...content, config: { ...config, method: hashedMethodConfig(plugin, config.method) } };
+          const id = runId(hashed, opts.engineFingerprint, opts.engineOptionKinds);
           if (!specs.has(id)) specs.set(id, { id, ...content });
         }
       }
@@ -129,9 +145,10 @@ export function runId(content: SpecContent, engineFingerprint: string | undefine
  * The id the same spec had before operational options were left out of ids (every option hashed). It
  * equals `spec.id` unless the spec carries operational options; the runner adopts runs stored under it.
  */
-export function legacyRunId(spec: RunSpec, engineFingerprint: string | undefined): string {
+export function legacyRunId(spec: RunSpec, engineFingerprint: string | undefined, plugin?: MethodPlugin<object>): string {
   const { id: _id, ...content } = spec;
-  return hashOf({ v: 1, ...content, engineFingerprint: engineFingerprint ?? null });
+  const config = plugin ? { ...content.config, method: hashedMethodConfig(plugin, content.config.method) } : content.config;
+  return hashOf({ v: 1, ...content, config, engineFingerprint: engineFingerprint ?? null });
 }
 
 /** Datasets a plan reads (trained-on and transfer targets), in first-use order. */

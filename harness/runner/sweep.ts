@@ -17,7 +17,7 @@ import { getDataset, registerSuiteDatasets } from './data';
 import { executeRun, type RunContext } from './execute';
 import { DEFAULT_ENGINE, DEFAULT_JOBS, type SweepOptions } from './options';
 import { ClaimQueue } from './claims';
-import { legacyRunId, planDatasets, planSweep } from './plan';
+import { legacyRunId, planDatasets, planSweep, suiteEngineConfig } from './plan';
 import { prepareRuns, requirePrepareHook } from './prepare';
 import { runInWorkers } from './pool';
 import { fanOut, type RunOutcome, type SweepReporter } from './reporters';
@@ -75,7 +75,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   const db = opts.db ?? DEFAULT_DB;
   // methods are resolved before the engine so an unknown method fails fast, without loading weights
   for (const m of opts.methods ?? suite.methods) getMethod(m);
-  const engine = await createEngine(engineName, { ...suite.engineConfig, ...opts.engineOpt });
+  const engine = await createEngine(engineName, { ...suiteEngineConfig(suite, engineName), ...opts.engineOpt }, { db });
   const prepare = !!opts.prepare || !!engine.prepareOnly;
   if (prepare && opts.dryRun) {
     throw new ClsrlError('BAD_FLAG', '--dry-run and --prepare exclude each other', {
@@ -95,6 +95,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     settings: opts.settings,
     seeds: opts.seeds,
     shots: opts.shots,
+    evalSplit: opts.evalSplit,
   });
   const dataRoot = await resolveData(suite, specs, opts, db, !!engine.prepareRun);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };
@@ -108,7 +109,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     const skipped = Object.values(status).filter((s) => s === 'done').length;
     return { ...base, dryRun: true, prepared: 0, status, ran: 0, skipped, held: 0, failed: [] };
   }
-  adoptRenamedRuns(db, specs, engine.fingerprint(), workRoot);
+  adoptRenamedRuns(db, specs, engine.fingerprint(), workRoot, getMethod);
   if (prepare) {
     const store = Store.open(db);
     try {
@@ -125,7 +126,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     db,
     dataRoot: dataRoot!,
     engine,
-    engineOpt: { ...suite.engineConfig, ...opts.engineOpt },
+    engineOpt: { ...suiteEngineConfig(suite, engineName), ...opts.engineOpt },
     customDatasets: suite.customDatasets,
     jobs: opts.jobs ?? DEFAULT_JOBS,
     reporters: opts.reporters,
@@ -151,8 +152,8 @@ function preflightOnce(engine: Engine): () => Promise<void> {
  * (plan.ts legacyRunId) are moved to its current id, so a trained checkpoint is found instead of
  * retrained. A no-op unless the sweep passes operational engine options.
  */
-function adoptRenamedRuns(db: string, specs: RunSpec[], engineFingerprint: string, workRoot: string): void {
-  const moves = specs.map((s) => [legacyRunId(s, engineFingerprint), s] as const).filter(([old, s]) => old !== s.id);
+function adoptRenamedRuns(db: string, specs: RunSpec[], engineFingerprint: string, workRoot: string, getMethod: (n: string) => MethodPlugin<object>): void {
+  const moves = specs.map((s) => [legacyRunId(s, engineFingerprint, getMethod(s.method)), s] as const).filter(([old, s]) => old !== s.id);
   if (moves.length === 0) return;
   for (const [old, s] of moves) {
     const from = path.join(workRoot, old);
@@ -232,7 +233,7 @@ export async function runSpecs(
       const engines = new Map<string, Engine>(o.engine && specs.length > 0 ? [[specs[0].engine, o.engine]] : []);
       for (let spec = queue.next(); spec; spec = queue.next()) {
         let engine = engines.get(spec.engine);
-        if (!engine) engines.set(spec.engine, (engine = await createEngine(spec.engine, o.engineOpt ?? {})));
+        if (!engine) engines.set(spec.engine, (engine = await createEngine(spec.engine, o.engineOpt ?? {}, { db: o.db })));
         const ctx: RunContext = {
           engine,
           dataRoot: o.dataRoot,

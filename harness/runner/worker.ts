@@ -20,7 +20,7 @@ const engines = new Map<string, Engine>();
 async function engineFor(name: string): Promise<Engine> {
   let e = engines.get(name);
   if (!e) {
-    e = await createEngine(name, init!.engineOpt);
+    e = await createEngine(name, init!.engineOpt, { db: init!.db });
     engines.set(name, e);
   }
   return e;

@@ -4,7 +4,7 @@
 
 import http from 'http';
 import type { RewardName, Score } from '../contracts';
-import { scoreCompletion } from '../scoring';
+import { type RewardOptions, rewardOptionsOf, scoreCompletion } from '../scoring';
 import { getMethod } from '../../methods/registry';
 import { checkBearer, HttpError, listen, readJson, requireTokenBeyondLoopback, sendError, sendJson, type RunningServer } from './http';
 
@@ -25,6 +25,8 @@ export interface ScoreItem {
   method: string;
   completion: string;
   label: string;
+  /** The run's `mathVerify` (cls-rl's accuracy reward); absent = the method's default. */
+  mathVerify?: boolean;
 }
 
 /** One scored item: the Score of `scoreCompletion` with the method's declared rewards. */
@@ -46,29 +48,39 @@ export function parseScoreRequest(body: unknown, maxItems: number): ScoreItem[] 
     for (const key of ['method', 'completion', 'label'] as const) {
       if (typeof item[key] !== 'string') throw new HttpError(400, `items[${i}].${key} must be a string`);
     }
-    return { method: item.method as string, completion: item.completion as string, label: item.label as string };
+    if (item.mathVerify !== undefined && typeof item.mathVerify !== 'boolean') throw new HttpError(400, `items[${i}].mathVerify must be a boolean`);
+    const out: ScoreItem = { method: item.method as string, completion: item.completion as string, label: item.label as string };
+    if (item.mathVerify !== undefined) out.mathVerify = item.mathVerify as boolean;
+    return out;
   });
 }
 
-/** Rewards a method declares; an unknown method is a 400 listing what exists. */
-function methodRewards(method: string, cache: Map<string, RewardName[]>, index: number): RewardName[] {
+interface MethodScoring { rewards: RewardName[]; options: RewardOptions }
+
+/** Rewards a method declares and its default reward options; an unknown method is a 400 listing what exists. */
+function methodScoring(method: string, cache: Map<string, MethodScoring>, index: number): MethodScoring {
   const hit = cache.get(method);
   if (hit) return hit;
-  let rewards: RewardName[];
+  let scoring: MethodScoring;
   try {
-    rewards = getMethod(method).meta.rewards;
+    const plugin = getMethod(method);
+    scoring = { rewards: plugin.meta.rewards, options: rewardOptionsOf(plugin.defaults('') as Record<string, unknown>) };
   } catch (err) {
     const hint = (err as { hint?: string }).hint;
     throw new HttpError(400, `items[${index}].method: ${(err as Error).message}${hint ? ` (${hint})` : ''}`);
   }
-  cache.set(method, rewards);
-  return rewards;
+  cache.set(method, scoring);
+  return scoring;
 }
 
 /** Scores items exactly as `clsrl score` does. */
 export function scoreItems(items: ScoreItem[]): ScoreReply[] {
-  const cache = new Map<string, RewardName[]>();
-  return items.map((it, i) => scoreCompletion(methodRewards(it.method, cache, i), it.completion, it.label));
+  const cache = new Map<string, MethodScoring>();
+  return items.map((it, i) => {
+    const { rewards, options } = methodScoring(it.method, cache, i);
+    const opts = it.mathVerify === undefined ? options : { ...options, mathVerify: it.mathVerify };
+    return scoreCompletion(rewards, it.completion, it.label, opts);
+  });
 }
 
 export function createRewardHandler(opts: RewardServerOptions = {}): http.RequestListener {

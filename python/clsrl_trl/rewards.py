@@ -4,6 +4,7 @@ Standard library only (urllib), so trainer and evaluator share one implementatio
 TypeScript `scoreCompletion`. Also a small CLI used by clsrl's bridge test:
     python3 -m clsrl_trl.rewards --url http://127.0.0.1:8765 --method cls-rl < items.jsonl
 where each input line is {"completion": ..., "label": ...}; prints one JSON list of scores.
+`--math-verify true|false` sends the run's cls-rl `mathVerify` with every item (absent: the method's default).
 """
 
 import argparse
@@ -64,9 +65,10 @@ class RewardClient:
     """Scores a batch once and serves each named reward from that one reply (TRL calls every reward
     function on the same batch in turn)."""
 
-    def __init__(self, url, method, token=None, timeout=60.0):
+    def __init__(self, url, method, token=None, timeout=60.0, options=None):
         self.url = url
         self.method = method
+        self.options = dict(options or {})  # per-run reward options sent with each item, e.g. {"mathVerify": False}
         self.token = token
         self.timeout = timeout
         self._last_key = None
@@ -76,7 +78,7 @@ class RewardClient:
         texts = [completion_text(c) for c in completions]
         key = (tuple(texts), tuple(labels))
         if key != self._last_key:
-            items = [{"method": self.method, "completion": t, "label": l} for t, l in zip(texts, labels)]
+            items = [dict(self.options, method=self.method, completion=t, label=l) for t, l in zip(texts, labels)]
             self._last_scores = score(self.url, items, self.token, self.timeout)
             self._last_key = key
         return self._last_scores
@@ -92,9 +94,9 @@ class RewardClient:
         return reward
 
 
-def make_reward_funcs(url, method, reward_names, token=None):
+def make_reward_funcs(url, method, reward_names, token=None, options=None):
     """One TRL reward function per reward name, all backed by one client."""
-    client = RewardClient(url, method, token)
+    client = RewardClient(url, method, token, options=options)
     return [client.reward_func(name) for name in reward_names]
 
 
@@ -104,11 +106,13 @@ def main(argv=None):
     parser.add_argument("--method", required=True)
     parser.add_argument("--token", default=os.environ.get("CLSRL_REWARD_TOKEN"))
     parser.add_argument("--reward", action="append", default=[], help="also print these rewards as TRL would")
+    parser.add_argument("--math-verify", choices=["true", "false"], help="send mathVerify with every item")
     args = parser.parse_args(argv)
+    options = {} if args.math_verify is None else {"mathVerify": args.math_verify == "true"}
     rows = [json.loads(line) for line in sys.stdin if line.strip()]
     completions = [r["completion"] for r in rows]
     labels = [r["label"] for r in rows]
-    client = RewardClient(args.url, args.method, args.token)
+    client = RewardClient(args.url, args.method, args.token, options=options)
     out = {"scores": client.scores(completions, labels)}
     for name in args.reward:
         out[name] = client.reward_func(name)(completions=completions, solution=labels)

@@ -74,13 +74,26 @@ def make_args(cls, values):
     return cls(**values)
 
 
-def load_rows(path, image_columns):
+def load_rows(path, image_columns, image_size=None):
     from datasets import Image, Sequence, load_dataset
 
     dataset = load_dataset("json", data_files=path, split="train")
     for column, is_list in image_columns:
         dataset = dataset.cast_column(column, Sequence(Image()) if is_list else Image())
+    if image_size:
+        dataset = dataset.map(lambda row: resize_row(row, image_columns, image_size))
     return dataset
+
+
+def resize_row(row, image_columns, size):
+    """The paper's sft.py: image.resize((384, 384), Image.Resampling.LANCZOS) on every training image."""
+    from PIL import Image
+
+    for column, is_list in image_columns:
+        images = row[column] if is_list else [row[column]]
+        resized = [image.resize((size, size), Image.Resampling.LANCZOS) for image in images]
+        row[column] = resized if is_list else resized[0]
+    return row
 
 
 def log_callback():
@@ -137,7 +150,9 @@ def main(argv=None):
         rewards = config["rewards"]
         trainer = GRPOTrainer(
             model=model["nameOrPath"],
-            reward_funcs=make_reward_funcs(url, rewards["method"], rewards["names"], os.environ.get("CLSRL_REWARD_TOKEN")),
+            reward_funcs=make_reward_funcs(
+                url, rewards["method"], rewards["names"], os.environ.get("CLSRL_REWARD_TOKEN"), rewards.get("options")
+            ),
             args=make_args(GRPOConfig, config["args"]),
             train_dataset=load_rows(config["data"]["train"], [("image", False)]),
             processing_class=processor,
@@ -149,7 +164,7 @@ def main(argv=None):
         trainer = SFTTrainer(
             model=model["nameOrPath"],
             args=make_args(SFTConfig, config["args"]),
-            train_dataset=load_rows(config["data"]["train"], [("images", True)]),
+            train_dataset=load_rows(config["data"]["train"], [("images", True)], config["data"].get("imageSize")),
             processing_class=processor,
             callbacks=[log_callback()],
         )

@@ -60,7 +60,18 @@ test('methods, suites and datasets list what is registered, as JSON', () => {
 
 test('score --json has exactly the documented shape', () => {
   const think = json(cli(['score', '--method', 'cls-rl', '--label', 'Forest', '--completion', '<think>green</think> <answer>Forest</answer>', '--json']));
-  expect(think).toEqual({ rewards: { format: 1, accuracy: 1 }, reward: 2, extracted: 'Forest', correct: true, strictCorrect: true });
+  expect(think).toEqual({
+    rewards: { format: 1, accuracy: 1 },
+    reward: 2,
+    extracted: 'Forest',
+    correct: true,
+    strictCorrect: true,
+    mathVerify: { enabled: true, completion: [], label: [], match: false },
+  });
+  const numbers = json(cli(['score', '--method', 'cls-rl', '--label', 'Saab 2000', '--completion', '<think>x</think><answer>Falcon 2000</answer>', '--json']));
+  expect(numbers).toMatchObject({ rewards: { accuracy: 1 }, mathVerify: { enabled: true, completion: ['2000', '"2000"'], label: ['2000', '"2000"'], match: true } });
+  const off = json(cli(['score', '--method', 'cls-rl', '--label', 'Saab 2000', '--completion', '<think>x</think><answer>Falcon 2000</answer>', '--no-math-verify', '--json']));
+  expect(off).toMatchObject({ rewards: { accuracy: 0 }, mathVerify: { enabled: false, match: true } });
   const direct = json(cli(['score', '--method', 'no-thinking-cls-rl', '--label', 'Sea or Lake', '--completion', 'a sea or lake', '--json']));
   expect(direct).toEqual({ rewards: { equality: 0 }, reward: 0, extracted: 'a sea or lake', correct: true, strictCorrect: false });
 });

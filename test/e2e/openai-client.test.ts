@@ -207,6 +207,21 @@ describe('openai client against a misbehaving loopback server', () => {
     expect(engine.trains).toBe(false);
     expect(() => engine.encodeTarget('x')).toThrow(/evaluates only/);
   });
+
+  test('the completion cache lives beside the chosen database, not in the working directory', async () => {
+    const dbDir = path.join(tmp, 'elsewhere');
+    fs.mkdirSync(dbDir);
+    const db = path.join(dbDir, 'mine.sqlite');
+    expect(resolveOpenAIOptions({ baseUrl: fault.url, model: 'ok' }, { model: true }, { db }).cache).toBe(path.join(dbDir, 'openai-cache.sqlite'));
+    expect(resolveOpenAIOptions({ baseUrl: fault.url, model: 'ok', cache: 'off' }, { model: true }, { db }).cache).toBe('off');
+    expect(resolveOpenAIOptions({ baseUrl: fault.url, model: 'ok' }).cache).toBe('results/openai-cache.sqlite'); // no database: as before
+    for (const name of ['openai', 'trl']) {
+      const file = path.join(dbDir, 'openai-cache.sqlite');
+      fs.rmSync(file, { force: true });
+      await createEngine(name, { baseUrl: fault.url, model: 'ok' }, { db }); // opening the cache creates the file
+      expect([name, fs.existsSync(file)]).toEqual([name, true]);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -58,6 +58,7 @@ test('served tiny model gives the same zero-shot predictions as the in-process e
   const remote = await runSweep({ suite, dataRoot: fx.root, db: path.join(tmp, 'openai.sqlite'), engine: 'openai', engineOpt: { baseUrl: url, model: 'tiny' } });
   expect(direct.failed).toEqual([]);
   expect(remote.failed).toEqual([]);
+  expect(fs.statSync(path.join(tmp, 'openai-cache.sqlite')).size).toBeGreaterThan(0); // beside --db, not <cwd>/results
 
   const read = (db: string) => {
     const store = Store.open(db, { readonly: true });

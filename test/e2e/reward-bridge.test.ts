@@ -6,7 +6,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { spawn, spawnSync } from 'child_process';
-import { scoreCompletion } from '../../harness/scoring';
+import { rewardOptionsOf, scoreCompletion } from '../../harness/scoring';
 import { getMethod, methodNames } from '../../methods/registry';
 import { startRewardServer } from '../../harness/serve/rewards';
 import type { RunningServer } from '../../harness/serve/http';
@@ -23,7 +23,13 @@ const CASES: { completion: string; label: string }[] = [
   { completion: '<think>\nmulti\nline\n</think>  <answer>a cat</answer>', label: 'cat' },
   { completion: '', label: 'dog' },
   { completion: 'Ünïcödé ✓ <think></think><answer>x</answer>', label: 'x' },
+  // math_verify: the same number in a different name (rewarded by cls-rl's default), and a different one
+  { completion: '<think>The aircraft is a Falcon 2000</think><answer>Falcon 2000</answer>', label: 'Saab 2000' },
+  { completion: '<think>x</think><answer>\\boxed{1950}</answer>', label: 'Beechcraft 1900' },
 ];
+
+/** What the server scores with when an item does not say: the method's default config's reward options. */
+const defaultOptions = (method: string) => rewardOptionsOf(getMethod(method).defaults('') as Record<string, unknown>);
 
 /** Runs the python client asynchronously (a sync spawn would block the in-process server). */
 function python(args: string[], input: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -67,19 +73,33 @@ test('python reward client scores exactly like scoreCompletion, for every method
   for (const method of methodNames()) {
     const rewards = getMethod(method).meta.rewards;
     const out = await runPython(['--url', server.url, '--method', method, ...rewards.flatMap((r) => ['--reward', r])], input);
-    expect(out.scores).toEqual(CASES.map((c) => scoreCompletion(rewards, c.completion, c.label)));
+    const opts = defaultOptions(method);
+    expect(out.scores).toEqual(CASES.map((c) => scoreCompletion(rewards, c.completion, c.label, opts)));
     // The per-reward TRL functions return exactly the named reward of each score.
-    for (const r of rewards) expect(out[r]).toEqual(CASES.map((c) => scoreCompletion(rewards, c.completion, c.label).rewards[r] ?? 0));
+    for (const r of rewards) expect(out[r]).toEqual(CASES.map((c) => scoreCompletion(rewards, c.completion, c.label, opts).rewards[r] ?? 0));
   }
 });
 
+test("a run's mathVerify travels with each item: cls-rl rewards Falcon 2000 for Saab 2000 only with it on", async () => {
+  const c = CASES[8];
+  const accuracy = async (flag: string[]) => ((await runPython(['--url', server.url, '--method', 'cls-rl', ...flag], JSON.stringify(c))).scores[0] as { rewards: { accuracy: number } }).rewards.accuracy;
+  expect(await accuracy([])).toBe(1); // cls-rl's default: the paper's math_verify step
+  expect(await accuracy(['--math-verify', 'true'])).toBe(1);
+  expect(await accuracy(['--math-verify', 'false'])).toBe(0);
+  const res = await fetch(`${server.url}/score`, { method: 'POST', body: JSON.stringify({ items: [{ ...c, method: 'cls-rl', mathVerify: 'yes' }] }) });
+  expect(res.status).toBe(400);
+  expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/items\[0\]\.mathVerify must be a boolean/);
+});
+
 test('scores equal what `clsrl score --json` prints', async () => {
-  for (const [method, c] of [['cls-rl', CASES[0]], ['no-thinking-cls-rl', CASES[3]]] as const) {
+  for (const [method, c] of [['cls-rl', CASES[0]], ['cls-rl', CASES[8]], ['no-thinking-cls-rl', CASES[3]]] as const) {
     const cli = spawnSync('node', ['bin/clsrl.js', 'score', '--method', method, '--label', c.label, '--completion', c.completion, '--json'], { cwd: ROOT, timeout: 60_000 });
     expect(cli.stderr.toString()).not.toMatch(/Error/);
     expect(cli.status).toBe(0);
     const out = await runPython(['--url', server.url, '--method', method], JSON.stringify(c));
-    expect(out.scores[0]).toEqual(JSON.parse(cli.stdout.toString()));
+    const { mathVerify, ...scored } = JSON.parse(cli.stdout.toString()); // the CLI adds math_verify's reading
+    expect(out.scores[0]).toEqual(scored);
+    if (method === 'cls-rl') expect(mathVerify.enabled).toBe(true);
   }
 }, 60_000);
 

@@ -63,7 +63,7 @@ test('a CLS-RL run folder reproduces the paper trainer with every field explicit
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   expect(config.trainer).toBe('grpo');
   expect(config.pins.trl).toBe(PYTHON_PINS.trl);
-  expect(config.rewards).toEqual({ method: 'cls-rl', names: ['format', 'accuracy'] });
+  expect(config.rewards).toEqual({ method: 'cls-rl', names: ['format', 'accuracy'], options: { mathVerify: true } }); // the paper's math_verify step
   expect(config.args).toMatchObject({
     num_generations: 4, beta: 0.04, learning_rate: 1e-6, temperature: 1, max_completion_length: 1024, num_train_epochs: 50,
     num_iterations: 1, scale_rewards: 'group', loss_type: 'grpo', per_device_train_batch_size: 4, gradient_accumulation_steps: 2,
@@ -108,6 +108,36 @@ test('an SFT run folder trains the method target in prompt-completion form', () 
   expect(row.images).toEqual([questions[0].image]);
   expect(row.completion).toEqual([{ role: 'assistant', content: '<answer>Abyssinian</answer>' }]);
   expect(fs.readFileSync(folder.launch, 'utf8')).not.toMatch(/CLSRL_REWARD_URL:\?/);
+});
+
+test("an SFT run folder in style paper is the paper's sft.py conversation, its images resized to 384 x 384 LANCZOS", () => {
+  const folder = writeRunFolder(ctxFor('sft', { style: 'paper' }), resolveTrlOptions({}));
+  const row = JSON.parse(fs.readFileSync(path.join(folder.dir, 'train.jsonl'), 'utf8').split('\n')[0]);
+  expect(row.prompt).toEqual([
+    { role: 'system', content: 'Output the thinking process in <think> </think> and final answer in <answer> </answer> tags.' },
+    { role: 'user', content: questions[0].problem }, // the bare problem: no template suffix
+  ]);
+  expect(row.completion).toEqual([{ role: 'assistant', content: '<answer>Abyssinian</answer>' }]);
+  expect(folder.config.data.imageSize).toBe(384);
+  expect(writeRunFolder(ctxFor('sft', { style: 'direct' }), resolveTrlOptions({})).config.data.imageSize).toBeUndefined();
+
+  // train.py's resize_row, with a stand-in PIL that records the calls (the real one is not installed here)
+  const script = [
+    'import sys, types, json',
+    'pil = types.ModuleType("PIL"); image = types.ModuleType("PIL.Image")',
+    'class R: LANCZOS = "lanczos"',
+    'image.Resampling = R',
+    'class Img:',
+    '    def __init__(self, n): self.n = n',
+    '    def resize(self, size, method): return "%s->%dx%d/%s" % (self.n, size[0], size[1], method)',
+    'pil.Image = image; sys.modules["PIL"] = pil; sys.modules["PIL.Image"] = image',
+    'sys.path.insert(0, sys.argv[1])',
+    'from clsrl_trl.train import resize_row',
+    'print(json.dumps(resize_row({"images": [Img("a"), Img("b")], "image": Img("c")}, [("images", True), ("image", False)], 384)))',
+  ].join('\n');
+  const py = spawnSync('python3', ['-c', script, path.resolve(__dirname, '../../python')], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+  expect(py.stderr.toString()).toBe('');
+  expect(JSON.parse(py.stdout.toString())).toEqual({ images: ['a->384x384/lanczos', 'b->384x384/lanczos'], image: 'c->384x384/lanczos' });
 });
 
 describe('launching against a fake accelerate', () => {

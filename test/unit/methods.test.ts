@@ -75,7 +75,11 @@ describe('configs', () => {
     expect(clsRl.defaults('DTD')).toMatchObject({
       groupSize: 4, batchSize: 64, beta: 0.04, lr: 1e-6, temperature: 1, maxCompletionTokens: 1024, lossType: 'grpo', maxSteps: 0,
     });
-    expect(noThinkingClsRl.defaults('EuroSAT')).toEqual(clsRl.defaults('EuroSAT'));
+    const { mathVerify, ...grpoShared } = clsRl.defaults('EuroSAT');
+    expect(mathVerify).toBe(true); // the paper's grpo.py runs math_verify before the string match
+    expect(noThinkingClsRl.defaults('EuroSAT')).toEqual(grpoShared);
+    expect(clsRl.validate({ mathVerify: false }, 'EuroSAT').mathVerify).toBe(false);
+    expect(() => noThinkingClsRl.validate({ mathVerify: false }, 'EuroSAT')).toThrow(/no config field 'mathVerify'/);
     expect(sft.defaults('SUN397')).toMatchObject({ epochs: 25, lr: 1e-5, batchSize: 16, target: 'label' });
     expect(zeroShot.validate({}, 'DTD')).toEqual({});
   });
@@ -208,6 +212,30 @@ describe('training with the double engine', () => {
     expect(res.steps).toBe(3);
     after.forEach((lp, i) => expect(lp).toBeGreaterThan(before[i]));
     expect(steps[2].loss).toBeLessThan(steps[0].loss);
+  });
+
+  test("SFT style paper trains the paper's sft.py pair: system prompt + bare problem -> <answer>label</answer>", async () => {
+    const engine = await createDoubleEngine({});
+    const seen: { text: string; target: number[] }[] = [];
+    const step = engine.step.bind(engine);
+    engine.step = async (model, prompts, seqs, weights, opt) => {
+      prompts.forEach((p, i) => seen.push({ text: p.text, target: seqs[i].tokens }));
+      return step(model, prompts, seqs, weights, opt);
+    };
+    const qs = questions(2);
+    const ctx = await context(engine, 'direct', sft.validate({ epochs: 1, style: 'paper' }, 'Pets'), qs, []);
+    await sft.train(ctx);
+    const byText = new Map(seen.map((s) => [s.text, s.target]));
+    for (const q of qs) {
+      const text = `Output the thinking process in <think> </think> and final answer in <answer> </answer> tags.\n${q.problem}`;
+      expect(byText.get(text)).toEqual(engine.encodeTarget(`<answer>${q.classname}</answer>`));
+    }
+    // style direct (the default): the method's template and the class name
+    seen.length = 0;
+    await sft.train(await context(engine, 'direct', sft.validate({ epochs: 1 }, 'Pets'), qs, []));
+    expect(seen.map((s) => s.text).sort()).toEqual(qs.map((q) => `${q.problem}${SUFFIX.direct}`).sort());
+    expect(sft.defaults('Pets').style).toBe('direct');
+    expect(() => sft.validate({ style: 'chat' }, 'Pets')).toThrow(/style/);
   });
 
   test('zero-shot returns the base model untouched', async () => {

@@ -5,11 +5,13 @@ import * as os from 'os';
 import * as path from 'path';
 import type { MethodPlugin, SuiteDef } from '../../harness/contracts';
 import { ClsrlError, unknownName } from '../../harness/errors';
-import { legacyRunId, planDatasets, planSweep } from '../../harness/runner/plan';
+import { legacyRunId, planDatasets, planSweep, suiteEngineConfig } from '../../harness/runner/plan';
+import { parseSweepFlags } from '../../harness/runner/options';
 import { kindsOf } from '../../harness/engines/options';
 import { TRL_OPTIONS } from '../../harness/engines/trl/options';
 import { stableStringify } from '../../harness/runner/hash';
 import { getSuite, loadSuite, suiteNames } from '../../suites/registry';
+import { getMethod as realMethod } from '../../methods/registry';
 
 /** Method plugins shaped like the real ones, so planning is tested without the methods package. */
 function fakeMethod(name: string, trains: boolean): MethodPlugin<object> {
@@ -45,7 +47,7 @@ test('paper-fewshot: one zero-shot spec per dataset, trained methods x seeds, tr
   expect(rl[0].transferTo).toHaveLength(10);
   expect(rl[0].transferTo).not.toContain('EuroSAT');
   expect(rl[0].config.method).toEqual({ epochs: 100, lr: 1e-6 });
-  expect(rl[0].config.prompt).toEqual({ candidateRule: 'code', evalSplit: 'test', evalPromptSeed: 100, evalLimit: 0 });
+  expect(rl[0].config.prompt).toEqual({ candidateRule: 'code', evalSplit: 'test+val', evalPromptSeed: 100, evalLimit: 0 });
   expect(new Set(specs.map((s) => s.id)).size).toBe(specs.length);
   expect(specs.every((s) => /^[0-9a-f]{16}$/.test(s.id))).toBe(true);
   expect(planDatasets(specs)[0]).toBe('ImageNet');
@@ -195,9 +197,9 @@ describe('run ids leave operational engine options out', () => {
     for (const op of [{ baseUrl: 'http://127.0.0.1:8000/v1' }, { vllm: true }, { writeOnly: true }, { gpus: 1, nodes: 2 }, { concurrency: 4, cache: 'off' }, { launcher: 'srun' }]) {
       const s = plan(op);
       expect([op, s.id]).toEqual([op, base.id]);
-      expect(s.config.engine).toEqual(op); // the resolved config still records what was used
+      expect(s.config.engine).toEqual({ ...base.config.engine, ...op }); // the resolved config still records what was used (the suite's trl defaults included)
     }
-    for (const res of [{ model: 'Qwen/Qwen2-VL-7B-Instruct' }, { attnImplementation: 'sdpa' }, { maxPixels: 1000 }, { repetitionPenalty: 1 }, { imageSize: 384 }, { somethingNew: 1 }]) {
+    for (const res of [{ model: 'Qwen/Qwen2-VL-7B-Instruct' }, { attnImplementation: 'sdpa' }, { maxPixels: 1000 }, { repetitionPenalty: 1 }, { imageSize: 512 }, { somethingNew: 1 }]) {
       expect([res, plan(res).id]).not.toEqual([res, base.id]);
     }
     // without declared kinds (an engine that has none) every option counts
@@ -214,4 +216,73 @@ describe('run ids leave operational engine options out', () => {
     const plain = planSweep({ ...args, engineOptionKinds: kindsOf(TRL_OPTIONS) })[0];
     expect(legacyRunId(plain, 'f')).toBe(plain.id);
   });
+});
+describe('run ids of stored runs survive options added later (legacyConfig)', () => {
+  const SMALL: SuiteDef = {
+    name: 'small',
+    description: '',
+    datasets: ['EuroSAT'],
+    settings: [{ setting: 'few-shot', shots: [4], seeds: [1] }],
+    methods: ['cls-rl'],
+  };
+  // Ids of the synthetic suites' runs as planned before mathVerify, sft style and the paper suites' defaults
+  // existed (commit ffa5f76, engine fingerprint 'pinned'): databases holding these runs must keep finding them.
+  const BEFORE: Record<string, [string, string, string, string][]> = {
+    smoke: [
+      ['zero-shot', 'SynthActions', 'base-to-new', '07a60c908edc950c'], ['sft', 'SynthActions', 'base-to-new', 'a09e90dbbf3be74c'],
+      ['cls-rl', 'SynthActions', 'base-to-new', '00baf447c6a3d68e'], ['no-thinking-cls-rl', 'SynthActions', 'base-to-new', '3bae35f7f37f39a0'],
+      ['zero-shot', 'SynthFlowers', 'few-shot', '35de4a5a25ba2177'], ['sft', 'SynthFlowers', 'few-shot', '54468da35f3f310b'],
+      ['cls-rl', 'SynthFlowers', 'few-shot', '3998824c962334f6'], ['no-thinking-cls-rl', 'SynthFlowers', 'few-shot', '5a657fca8f00d850'],
+    ],
+    'replica-b2n': [
+      ['zero-shot', 'SynthCars', 'base-to-new', '2c066438bf2cf1d9'], ['sft', 'SynthCars', 'base-to-new', '922860a5e4098fa3'],
+      ['cls-rl', 'SynthCars', 'base-to-new', '747ee7020a4def81'], ['no-thinking-cls-rl', 'SynthCars', 'base-to-new', 'a12833afc50ab86e'],
+    ],
+    'replica-fewshot': [
+      ['zero-shot', 'SynthCars', 'few-shot', '058fa91e35686072'], ['sft', 'SynthCars', 'few-shot', '3c8f1c55c31cfa8d'],
+      ['cls-rl', 'SynthCars', 'few-shot', '74211816d25fe84c'], ['no-thinking-cls-rl', 'SynthCars', 'few-shot', '1e2498be07d1063d'],
+    ],
+  };
+  test.each(Object.keys(BEFORE))('%s', (name) => {
+    const specs = planSweep({ suite: getSuite(name), engine: 'tiny', engineFingerprint: 'pinned', getMethod: realMethod });
+    const got = specs.filter((s) => s.seed <= 1 && (name === 'smoke' || s.dataset === 'SynthCars')).map((s) => [s.method, s.dataset, s.setting, s.id]);
+    expect(got).toEqual(BEFORE[name]);
+    // the stored spec still says what ran
+    expect(specs.find((s) => s.method === 'cls-rl')!.config.method.mathVerify).toBe(false);
+  });
+
+  test("a field at its legacy value is left out of the id; any other value changes it", () => {
+    const base = fakeMethod('cls-rl', true);
+    const withFlag: MethodPlugin<object> = {
+      ...base,
+      defaults: (ds) => ({ ...base.defaults(ds), flag: true }),
+      validate: (partial, ds) => ({ ...base.defaults(ds), flag: true, ...(partial as object) }),
+      legacyConfig: { flag: false },
+    };
+    const plan = (plugin: MethodPlugin<object>, methodConfig: Record<string, unknown> = {}) =>
+      planSweep({ suite: { ...SMALL, methods: ['cls-rl'], methodConfig: { 'cls-rl': methodConfig } }, engine: 'double', getMethod: () => plugin })[0];
+    const legacy = plan(withFlag, { flag: false });
+    expect(legacy.id).toBe(plan(base).id);
+    expect(legacy.config.method.flag).toBe(false);
+    expect(plan(withFlag).id).not.toBe(plan(base).id);
+  });
+});
+
+test('--eval-split takes test or test+val and names the flag otherwise', () => {
+  expect(parseSweepFlags({ evalSplit: 'test' }).evalSplit).toBe('test');
+  expect(() => parseSweepFlags({ evalSplit: 'valid' })).toThrow(/--eval-split "valid": expected one of test, test\+val/);
+});
+
+test("paper suites give the real engines the paper's image sizes and leave the tiny engine its own", () => {
+  for (const name of ['paper-b2n', 'paper-fewshot']) {
+    const engineOf = (engine: string, engineConfig?: Record<string, unknown>) =>
+      planSweep({ suite: getSuite(name), engine, engineConfig, getMethod, datasets: ['EuroSAT'], methods: ['cls-rl'], seeds: [1] })[0].config.engine;
+    expect(engineOf('openai')).toEqual({ imageSize: 384 });
+    expect(engineOf('trl')).toEqual({ imageSize: 384, maxPixels: 401408 });
+    expect(engineOf('tiny')).toEqual({});
+    expect(engineOf('openai', { imageSize: 0 })).toEqual({ imageSize: 0 }); // --engine-opt imageSize=0 sends the files as they are
+  }
+  const suite: SuiteDef = { ...getSuite('smoke'), engineConfig: { a: 1, b: 1 }, engineConfigs: { openai: { b: 2 } } };
+  expect(suiteEngineConfig(suite, 'openai')).toEqual({ a: 1, b: 2 });
+  expect(suiteEngineConfig(suite, 'tiny')).toEqual({ a: 1, b: 1 });
 });

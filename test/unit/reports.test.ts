@@ -381,3 +381,32 @@ describe('against the SQLite store', () => {
     }
   });
 });
+
+describe('protocol variants in the report header', () => {
+  test('says which SFT style, accuracy reward and evaluation items the rows used, and when runs mix them', () => {
+    const src = makeFixtureSource();
+    const suite = src.runRows[0].suite;
+    const meta = () => buildReport(src, suite).meta;
+    // runs stored before the options existed read as what they did then
+    expect(meta()).toEqual(expect.arrayContaining([
+      'SFT style: direct (direct template, class-name target)',
+      'CLS-RL accuracy reward: string match only',
+      'evaluation items: test split',
+    ]));
+    for (const r of src.runRows) {
+      if (r.method === 'sft') r.spec.config.method.style = 'paper';
+      if (r.method === 'cls-rl') r.spec.config.method.mathVerify = true;
+      r.spec.config.prompt.evalSplit = 'test+val';
+    }
+    expect(meta()).toEqual(expect.arrayContaining([
+      "SFT style: paper (sft.py's system prompt, bare problem, <answer> target)",
+      'CLS-RL accuracy reward: math_verify, then string match (paper code)',
+      'evaluation items: test + val records (paper code)',
+    ]));
+    src.runRows.find((r) => r.method === 'sft')!.spec.config.method.style = 'direct';
+    const mixed = meta().find((l) => l.startsWith('SFT style'))!;
+    expect(mixed).toMatch(/^SFT style: mixed, pooled in the cells \(/);
+    expect(mixed).toContain('direct (direct template, class-name target): 1 runs');
+    expect(mixed).toMatch(/paper \(sft\.py's system prompt, bare problem, <answer> target\): \d+ runs/);
+  });
+});

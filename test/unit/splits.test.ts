@@ -3,7 +3,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Example, LoadedDataset } from '../../harness/contracts';
+import type { Example, LoadedDataset, RunSpec } from '../../harness/contracts';
+import { planSweep } from '../../harness/runner/plan';
+import { splitFor, transferSet } from '../../harness/runner/data';
+import { getMethod } from '../../methods/registry';
+import { getSuite } from '../../suites/registry';
+import { registerEngine } from '../../harness/engines/registry';
+import { createDoubleEngine } from '../../harness/engines/double';
+import { runSweep } from '../../harness/runner/sweep';
 import { loadDataset } from '../../harness/data';
 import { baseNewLabels, fewShotSplit, makeSplit, transferEvalSet } from '../../harness/splits';
 import { makeCoopFixture, type CoopFixture } from '../fixtures/coop';
@@ -75,6 +82,45 @@ describe('on the CoOp fixture', () => {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const load = (n: string) => loadDataset(n, { dataRoot: fx.root });
+
+  test("a sweep hands an engine its suite options for that engine (the paper suites' image size)", async () => {
+    let seen: Record<string, unknown> | undefined;
+    registerEngine('capture-opts', async (opts) => {
+      seen = opts;
+      return createDoubleEngine({});
+    });
+    const db = path.join(tmp, 'capture.sqlite');
+    await runSweep({ suite: 'paper-b2n', engine: 'capture-opts', datasets: ['EuroSAT'], methods: ['zero-shot'], dataRoot: fx.root, db, dryRun: true, reporters: [] });
+    expect(seen).toEqual({}); // an engine the suite names no options for gets none
+    const suite = { ...getSuite('paper-b2n'), engineConfigs: { 'capture-opts': { imageSize: 384 } } };
+    await runSweep({ suite, engine: 'capture-opts', datasets: ['EuroSAT'], methods: ['zero-shot'], dataRoot: fx.root, db, dryRun: true, reporters: [], engineOpt: { topP: 1 } });
+    expect(seen).toEqual({ imageSize: 384, topP: 1 });
+  });
+
+  test("paper suites evaluate on the paper code's items (test + valid records); --eval-split test keeps CoOp's test split", async () => {
+    const ds = await load('Caltech101');
+    expect(ds.val.length).toBeGreaterThan(0);
+    const sizes = (specs: RunSpec[]) =>
+      Promise.all(
+        specs.map(async (spec) => {
+          const split = await splitFor(spec, ds);
+          const transfer = await transferSet(ds, spec.config.prompt);
+          return [spec.setting, split.evals.reduce((a, e) => a + e.items.length, 0), transfer.items.length];
+        }),
+      );
+    for (const name of ['paper-b2n', 'paper-fewshot']) {
+      const plan = (evalSplit?: 'test' | 'test+val') =>
+        planSweep({ suite: getSuite(name), engine: 'tiny', getMethod, datasets: ['Caltech101'], methods: ['zero-shot', 'cls-rl'], seeds: [1], evalSplit });
+      const paper = plan();
+      expect(paper.every((s) => s.config.prompt.evalSplit === 'test+val')).toBe(true);
+      const all = ds.test.length + ds.val.length;
+      for (const [, evalItems, transferItems] of await sizes(paper)) expect([evalItems, transferItems]).toEqual([all, all]);
+      const testOnly = plan('test');
+      expect(testOnly.every((s) => s.config.prompt.evalSplit === 'test')).toBe(true);
+      for (const [, evalItems, transferItems] of await sizes(testOnly)) expect([evalItems, transferItems]).toEqual([ds.test.length, ds.test.length]);
+      expect(testOnly.map((s) => s.id)).not.toContain(paper[0].id); // the reading is part of the run id
+    }
+  });
 
   test('few-shot: K per class (all of a smaller class), val min(K,4), full test, all classes', async () => {
     const ds = await load('Caltech101');

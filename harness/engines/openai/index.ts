@@ -8,7 +8,7 @@ import { createHash } from 'crypto';
 import sharp from 'sharp';
 import type { Completion, Engine, GenerateOptions, LoadedModel, ModelRef, PromptInput } from '../../contracts';
 import { ClsrlError } from '../../errors';
-import type { EngineOptions } from '../registry';
+import type { EngineContext, EngineOptions } from '../registry';
 import { CompletionCache, cacheKey } from './cache';
 import { kindsOf } from '../options';
 import { OPENAI_OPTIONS } from './options';
@@ -33,7 +33,14 @@ export interface OpenAIEngineOptions {
   repetitionPenalty?: number;
 }
 
-export const DEFAULT_CACHE_FILE = 'results/openai-cache.sqlite';
+/** Cache file name, beside the results database (`--db`); without one (e.g. a bare createEngine), under results/. */
+export const CACHE_FILE_NAME = 'openai-cache.sqlite';
+export const DEFAULT_CACHE_FILE = `results/${CACHE_FILE_NAME}`;
+
+/** The default completion cache: beside the database the runs are stored in. */
+export function defaultCacheFile(ctx: EngineContext = {}): string {
+  return ctx.db ? path.join(path.dirname(path.resolve(ctx.db)), CACHE_FILE_NAME) : DEFAULT_CACHE_FILE;
+}
 
 function pick<T>(opts: EngineOptions, key: string, kind: 'string' | 'number', fallback: T): T {
   const v = opts[key];
@@ -47,7 +54,7 @@ function pick<T>(opts: EngineOptions, key: string, kind: 'string' | 'number', fa
 }
 
 /** Resolves engine options (suite/CLI) with environment fallbacks; apiKey only from the environment by default. */
-export function resolveOpenAIOptions(opts: EngineOptions, required: { model: boolean } = { model: true }): OpenAIEngineOptions {
+export function resolveOpenAIOptions(opts: EngineOptions, required: { model: boolean } = { model: true }, ctx: EngineContext = {}): OpenAIEngineOptions {
   const baseUrl = pick<string>(opts, 'baseUrl', 'string', process.env.CLSRL_OPENAI_BASE_URL ?? '');
   const model = pick<string>(opts, 'model', 'string', process.env.CLSRL_OPENAI_MODEL ?? '');
   if (!baseUrl) {
@@ -67,7 +74,7 @@ export function resolveOpenAIOptions(opts: EngineOptions, required: { model: boo
     timeoutMs: pick(opts, 'timeoutMs', 'number', CLIENT_DEFAULTS.timeoutMs),
     maxRetries: pick(opts, 'maxRetries', 'number', CLIENT_DEFAULTS.maxRetries),
     retryBaseMs: pick(opts, 'retryBaseMs', 'number', CLIENT_DEFAULTS.retryBaseMs),
-    cache: pick(opts, 'cache', 'string', DEFAULT_CACHE_FILE),
+    cache: pick(opts, 'cache', 'string', defaultCacheFile(ctx)),
     imageSize: pick(opts, 'imageSize', 'number', 0),
     topP: pick(opts, 'topP', 'number', 1),
     repetitionPenalty: pick<number | undefined>(opts, 'repetitionPenalty', 'number', undefined),
@@ -179,8 +186,8 @@ function evaluationOnly(what: string): never {
   });
 }
 
-export async function createOpenAIEngine(raw: EngineOptions): Promise<Engine> {
-  const opts = resolveOpenAIOptions(raw);
+export async function createOpenAIEngine(raw: EngineOptions, ctx: EngineContext = {}): Promise<Engine> {
+  const opts = resolveOpenAIOptions(raw, { model: true }, ctx);
   const generator = new OpenAIGenerator(opts);
   const engine: Engine = {
     name: 'openai',

@@ -69,9 +69,9 @@ export interface TrainerConfig {
   distributed: Distributed;
   pins: typeof PYTHON_PINS;
   model: { nameOrPath: string; minPixels: number; maxPixels: number };
-  data: { train: string; examples: number };
+  data: { train: string; examples: number; imageSize?: number };
   /** GRPO only: which rewards train.py asks the reward server for (the method's declared rewards). */
-  rewards?: { method: string; names: string[] };
+  rewards?: { method: string; names: string[]; options?: { mathVerify?: boolean } };
   /** Keyword arguments of GRPOConfig / SFTConfig, verbatim. */
   args: Record<string, unknown>;
   /** Why some values are what they are (kept next to the values). */

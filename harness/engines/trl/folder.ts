@@ -7,7 +7,8 @@ import fs from 'fs';
 import path from 'path';
 import type { ExternalTrainContext, Question } from '../../contracts';
 import { ClsrlError } from '../../errors';
-import { sftTarget } from '../../../methods/sft';
+import { rewardOptionsOf } from '../../scoring';
+import { SFT_PAPER_SYSTEM_PROMPT, sftStyleOf, sftTargetFor } from '../../../methods/sft';
 import { PYTHON_PINS, distributedFor, grpoArgs, loadDtype, sftArgs, trainerKind, type Distributed, type TrainerConfig, type TrlOptions } from './config';
 
 export const PYTHON_SRC = path.resolve(__dirname, '../../../python/clsrl_trl');
@@ -30,15 +31,19 @@ function grpoRow(q: Question, text: string) {
   return { id: q.id, image: q.image, prompt: [{ role: 'user', content: text }], solution: q.classname };
 }
 
-/** One SFT example: prompt-completion conversational format, loss on the completion. */
-function sftRow(q: Question, text: string, target: string) {
-  return {
-    id: q.id,
-    images: [q.image],
-    prompt: [{ role: 'user', content: text }],
-    completion: [{ role: 'assistant', content: target }],
-  };
+/**
+ * One SFT example: prompt-completion conversational format, loss on the completion. Style paper is the
+ * paper's sft.py conversation: its system prompt, the bare problem as the user turn.
+ */
+function sftRow(q: Question, text: string, target: string, style: 'direct' | 'paper') {
+  const prompt = style === 'paper'
+    ? [{ role: 'system', content: SFT_PAPER_SYSTEM_PROMPT }, { role: 'user', content: q.problem }]
+    : [{ role: 'user', content: text }];
+  return { id: q.id, images: [q.image], prompt, completion: [{ role: 'assistant', content: target }] };
 }
+
+/** sft.py resizes every training image to 384 x 384 (PIL LANCZOS) before the processor sees it. */
+export const SFT_PAPER_IMAGE_SIZE = 384;
 
 /** DeepSpeed config for ZeRO stage 2 or 3; "auto" values are filled by transformers from the trainer args. */
 export function zeroConfig(stage: 2 | 3): Record<string, unknown> {
@@ -182,7 +187,8 @@ export function writeRunFolder(ctx: ExternalTrainContext, o: TrlOptions): RunFol
   fs.mkdirSync(dir, { recursive: true });
   const rows = ctx.train.map((q) => {
     const text = ctx.prompt(q).text;
-    return kind === 'grpo' ? grpoRow(q, text) : sftRow(q, text, sftTarget(q, (mc.target as 'label' | 'answer-tag') ?? 'label'));
+    const sftStyle = sftStyleOf(mc);
+    return kind === 'grpo' ? grpoRow(q, text) : sftRow(q, text, sftTargetFor(q, sftStyle), sftStyle.style);
   });
   writeJsonl(path.join(dir, 'train.jsonl'), rows);
   const { args, notes } = kind === 'grpo' ? grpoArgs(s, mc, o) : sftArgs(s, mc, o);
@@ -193,8 +199,10 @@ export function writeRunFolder(ctx: ExternalTrainContext, o: TrlOptions): RunFol
     distributed,
     pins: PYTHON_PINS,
     model: { nameOrPath: o.model, minPixels: o.minPixels, maxPixels: o.maxPixels },
-    data: { train: 'train.jsonl', examples: rows.length },
-    rewards: kind === 'grpo' ? { method: ctx.method.name, names: [...ctx.method.rewards] } : undefined,
+    // imageSize: train.py resizes the rows' images to imageSize x imageSize (LANCZOS) first, as sft.py does
+    data: { train: 'train.jsonl', examples: rows.length, ...(kind === 'sft' && sftStyleOf(mc).style === 'paper' ? { imageSize: SFT_PAPER_IMAGE_SIZE } : {}) },
+    // options: the run's reward variants (cls-rl mathVerify), sent with every item to the reward server
+    rewards: kind === 'grpo' ? { method: ctx.method.name, names: [...ctx.method.rewards], options: rewardOptionsOf(mc) } : undefined,
     args,
     notes: [
       ...notes,

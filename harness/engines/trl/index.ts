@@ -8,7 +8,7 @@ import path from 'path';
 import { createHash } from 'crypto';
 import type { Engine, ExternalTrainContext, LoadedModel, ModelRef, PreparedRun, TrainStepRecord } from '../../contracts';
 import { ClsrlError } from '../../errors';
-import type { EngineOptions } from '../registry';
+import type { EngineContext, EngineOptions } from '../registry';
 import { OpenAIGenerator, resolveOpenAIOptions } from '../openai';
 import { DISTRIBUTED, TRL_DEFAULTS, distributedFor, type Distributed, type TrainerConfig, type TrlOptions } from './config';
 import { detectGpus, type GpuCount } from './gpus';
@@ -106,14 +106,14 @@ function noInProcess(what: string): never {
   });
 }
 
-function generatorFor(raw: EngineOptions, o: TrlEngineOptions, baseUrl: string): OpenAIGenerator {
+function generatorFor(raw: EngineOptions, o: TrlEngineOptions, baseUrl: string, ctx: EngineContext): OpenAIGenerator {
   // vLLM batches concurrent requests; 32 in flight matches the paper's eval batch of 32 per GPU.
-  return new OpenAIGenerator(resolveOpenAIOptions({ concurrency: 32, ...raw, baseUrl, model: o.model, repetitionPenalty: o.repetitionPenalty }, { model: false }));
+  return new OpenAIGenerator(resolveOpenAIOptions({ concurrency: 32, ...raw, baseUrl, model: o.model, repetitionPenalty: o.repetitionPenalty }, { model: false }, ctx));
 }
 
-export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
+export async function createTrlEngine(raw: EngineOptions, ctx: EngineContext = {}): Promise<Engine> {
   const o = resolveTrlOptions(raw);
-  const shared = o.baseUrl ? generatorFor(raw, o, o.baseUrl) : undefined;
+  const shared = o.baseUrl ? generatorFor(raw, o, o.baseUrl, ctx) : undefined;
   const engine: Engine = {
     name: 'trl',
     trains: false,
@@ -125,7 +125,7 @@ export async function createTrlEngine(raw: EngineOptions): Promise<Engine> {
       if (!o.vllm) return { ref, served, generator: shared } as TrlModel;
       const logDir = fs.existsSync(served) ? served : path.resolve('results', 'vllm-logs');
       const server = await startVllm(served, { command: o.vllmCommand, extraArgs: o.vllmArgs, startTimeoutMs: o.vllmStartTimeoutMs, seed: o.trainerSeed, logDir });
-      return { ref, served, server, generator: generatorFor(raw, o, server.url) } as TrlModel;
+      return { ref, served, server, generator: generatorFor(raw, o, server.url, ctx) } as TrlModel;
     },
     freeze: async () => noInProcess('freeze a reference model'),
     async generate(model, prompts, gen) {
