@@ -53,6 +53,18 @@ def resolve_attention(model_kwargs, has_module=None):
             "--engine-opt attnImplementation=sdpa to say so explicitly.")
 
 
+def resolve_device(args, cuda_available=None):
+    """Without a CUDA device, train on the CPU (transformers refuses bf16 there unless use_cpu is set); returns the note."""
+    if cuda_available is None:
+        import torch
+
+        cuda_available = torch.cuda.is_available()
+    if cuda_available or args.get("use_cpu"):
+        return None
+    args["use_cpu"] = True
+    return "no CUDA device visible: training on the CPU (use_cpu=True, bf16 autocast on the CPU); this is for smoke tests, not for the paper's runs."
+
+
 def make_args(cls, values):
     """Builds GRPOConfig/SFTConfig from config.json, refusing fields this TRL version does not have."""
     known = {f.name for f in dataclasses.fields(cls)}
@@ -103,6 +115,10 @@ def main(argv=None):
     if attention:
         log_note(attention)
         notes.append(attention)
+    device = resolve_device(config["args"])
+    if device:
+        log_note(device)
+        notes.append(device)
 
     from transformers import AutoProcessor
 

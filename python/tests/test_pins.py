@@ -3,7 +3,7 @@
 import unittest
 
 from clsrl_trl import pins
-from clsrl_trl.train import resolve_attention
+from clsrl_trl.train import resolve_attention, resolve_device
 
 PINS = {"trl": "0.23.1", "transformers": "4.56.2", "torch": "2.8.0", "deepspeed": "0.17.6"}
 
@@ -95,6 +95,16 @@ class AttentionTest(unittest.TestCase):
         kwargs = {"attn_implementation": "eager"}
         self.assertIsNone(resolve_attention(kwargs, lambda name: False))
         self.assertEqual(kwargs["attn_implementation"], "eager")
+
+
+class DeviceTest(unittest.TestCase):
+    def test_cpu_only_sets_use_cpu_with_a_note(self):
+        args = {"bf16": True}
+        self.assertIn("training on the CPU", resolve_device(args, cuda_available=False))
+        self.assertTrue(args["use_cpu"])
+        args = {"bf16": True}
+        self.assertIsNone(resolve_device(args, cuda_available=True))
+        self.assertNotIn("use_cpu", args)
 
 
 if __name__ == "__main__":

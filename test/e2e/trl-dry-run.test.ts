@@ -14,7 +14,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn('node', ['bin/clsrl.js', ...args], { cwd: ROOT });
+    // no GPU visible, whatever machine runs the test: the folders are written for the default 8-GPU node
+    const child = spawn('node', ['bin/clsrl.js', ...args], { cwd: ROOT, env: { ...process.env, CUDA_VISIBLE_DEVICES: '' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
