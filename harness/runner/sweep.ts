@@ -76,8 +76,9 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
   // methods are resolved before the engine so an unknown method fails fast, without loading weights
   for (const m of opts.methods ?? suite.methods) getMethod(m);
   const engine = await createEngine(engineName, { ...suiteEngineConfig(suite, engineName), ...opts.engineOpt }, { db });
-  const prepare = !!opts.prepare || !!engine.prepareOnly;
-  if (prepare && opts.dryRun) {
+  // writeOnly engines prepare instead of running; a dry run (also the cluster executors' planning) still only plans
+  const prepare = !opts.dryRun && (!!opts.prepare || !!engine.prepareOnly);
+  if (opts.prepare && opts.dryRun) {
     throw new ClsrlError('BAD_FLAG', '--dry-run and --prepare exclude each other', {
       hint: '--dry-run shows the plan (and writes run folders, storing nothing); --prepare writes the folders and records the runs as prepared',
     });

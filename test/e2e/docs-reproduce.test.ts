@@ -76,6 +76,8 @@ test('docs/reproduce-the-paper.md, top to bottom, without a GPU', async () => {
     { cmd: 'pip install flash-attn==2.8.3 --no-build-isolation', standIn: pipStandIn },
     { cmd: 'python3.11 -m venv ~/venvs/clsrl-vllm && . ~/venvs/clsrl-vllm/bin/activate', standIn: pipStandIn },
     { cmd: 'pip install vllm==0.10.2', standIn: pipStandIn },
+    { cmd: '. ~/venvs/clsrl-trl/bin/activate', standIn: pipStandIn },
+    { cmd: 'scripts/gpu-smoke.sh', standIn: 'needs a GPU and the pinned stack (its CPU part: test/e2e/gpu-smoke-cpu.test.ts)' },
     verbatim('clsrl doctor --engine trl --engine-opt vllm=true --data-root $CLSRL_DATA'),
     verbatim(`M=${M}`),
     { cmd: 'clsrl sweep --suite paper-b2n --engine trl --model $M --engine-opt vllm=true --data-root $CLSRL_DATA', run: narrow('OxfordPets'), changed: 'one dataset, one seed' },
@@ -130,7 +132,7 @@ test('docs/reproduce-the-paper.md, top to bottom, without a GPU', async () => {
   const step = (i: number) => res.out.split(/^### /m).find((p) => p.startsWith(`${i}:`)) ?? '';
   if (res.code !== 0) throw new Error(`the walk stopped (exit ${res.code}):\n${res.out.slice(-4000)}`);
 
-  expect(step(6)).toMatch(/no problems found/); // the doctor, on the stand-in box
+  expect(step(8)).toMatch(/no problems found/); // the doctor, on the stand-in box
   const db = Store.open(path.join(work, 'results', 'clsrl.sqlite'), { readonly: true });
   try {
     const runs = db.runs();
@@ -144,7 +146,7 @@ test('docs/reproduce-the-paper.md, top to bottom, without a GPU', async () => {
     db.close();
   }
   for (const f of ['reports/out/report.md', 'reports/try/report.md', `results/runs/${eurosat}/trl/output/clsrl-done.json`]) expect(fs.existsSync(path.join(work, f))).toBe(true);
-  expect(step(17)).toMatch(/0 runs finished, 1 already done/); // serving the checkpoint yourself does not retrain it
+  expect(step(19)).toMatch(/0 runs finished, 1 already done/); // serving the checkpoint yourself does not retrain it
   // 6 trainings in section 3 and the one launched by hand; nothing trained twice
   const launched = fs.readFileSync(launches, 'utf8').trim().split('\n');
   expect(launched).toHaveLength(7);

@@ -165,3 +165,14 @@ test('the sweep runs the doctor before its first launch: problems stop it before
   // zero-shot evaluated (no launch), the first training run stopped by the preflight, the next not tried
   expect(Object.fromEntries(doc.runs.map((r) => [r.method, r.status]))).toEqual({ 'zero-shot': 'done', sft: 'failed', 'cls-rl': 'pending' });
 }, 120_000);
+
+test('a dry run only plans, even with writeOnly (the cluster executors plan this way); --dry-run with --prepare is refused', () => {
+  const db = path.join(tmp, 'e', 'clsrl.sqlite');
+  const dry = cli(['sweep', '--suite', suiteFile, '--data-root', dataRoot, '--db', db, '--engine-opt', 'writeOnly=true', '--dry-run', '--json']);
+  expect(dry.code).toBe(0);
+  expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, prepared: 0, counts: { pending: 3 } });
+  expect(fs.existsSync(db)).toBe(false);
+  const both = cli(['sweep', '--suite', suiteFile, '--data-root', dataRoot, '--db', db, '--dry-run', '--prepare']);
+  expect(both.code).toBe(2);
+  expect(both.stderr).toMatch(/--dry-run and --prepare exclude each other/);
+});
