@@ -40,9 +40,9 @@ export const command: Command = {
       .option('eval-prompt-seed', { type: 'string', default: String(DEFAULT_PROMPT.evalPromptSeed), describe: 'seed of the evaluation candidate lists' }),
   handler: async (raw) => {
     const argv = raw as unknown as Args;
-    const shots = intFlag('shots', argv.shots, 1);
-    const seed = intFlag('seed', argv.seed, 0);
-    const evalSeed = intFlag('eval-prompt-seed', argv['eval-prompt-seed'], 0);
+    const shots = intFlag('shots', argv.shots, 1, 'split');
+    const seed = intFlag('seed', argv.seed, 0, 'split');
+    const evalSeed = intFlag('eval-prompt-seed', argv['eval-prompt-seed'], 0, 'split');
     const dataRoot = resolveDataRoot(argv['data-root']);
     const ds = await loadDataset(argv.dataset, { dataRoot });
     const split = await makeSplit(ds, argv.setting, shots, seed, { evalSplit: argv['eval-split'] });

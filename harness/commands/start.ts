@@ -41,7 +41,7 @@ export const command: Command = {
         hint: `registered engines: ${engineNames().join(', ')}; try \`clsrl start --engine ${engineNames()[0] ?? 'double'}\``,
       });
     }
-    const jobs = intFlag('jobs', argv.jobs, 1);
+    const jobs = intFlag('jobs', argv.jobs, 1, 'start');
     const sweep = await runSweep({
       suite: argv.suite,
       engine: argv.engine,

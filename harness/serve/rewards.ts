@@ -93,7 +93,7 @@ export function createRewardHandler(opts: RewardServerOptions = {}): http.Reques
 /** Starts the reward server; `close()` stops it. */
 export async function startRewardServer(opts: RewardServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? REWARD_SERVER_DEFAULTS.host;
-  requireTokenBeyondLoopback(host, opts.token, 'the reward server');
+  await requireTokenBeyondLoopback(host, opts.token, 'the reward server');
   const server = http.createServer(createRewardHandler(opts));
   return listen(server, host, opts.port ?? REWARD_SERVER_DEFAULTS.port);
 }

@@ -8,7 +8,7 @@ import type {
 } from '../../contracts';
 import { ClsrlError } from '../../errors';
 import { loadImage } from '../../images';
-import { patchify, runRows, type Row } from './batch';
+import { checkLength, patchify, runRows, type Row } from './batch';
 import { hasCheckpoint, fingerprintOf, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { resolveConfig, type TinyConfig } from './config';
 import { generateAll, type GenPrompt } from './generate';
@@ -146,6 +146,12 @@ export class TinyEngine implements Engine {
     }
     const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: this.tok.encodePrompt(p.text) })));
     return generateAll(this.runtime, m.cfg, m.params, this.tok, gp, opts);
+  }
+
+  async checkPrompt(model: LoadedModel, prompt: PromptInput): Promise<void> {
+    const m = this.check(model);
+    await this.patches(m, prompt);
+    checkLength(m.cfg, this.tok.encodePrompt(prompt.text).length + 1, 'the prompt'); // as generate checks it
   }
 
   async logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]> {
