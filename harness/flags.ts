@@ -50,7 +50,9 @@ export function badFlag(command: string, key: string, got: unknown, what: string
 
 /** Comma-separated items; an empty item (`2,,3`, `a,`) is an error, not silently dropped. */
 function splitList(command: string, key: string, raw: unknown): string[] {
-  const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(',')).map((s) => s.trim());
+  const given = (Array.isArray(raw) ? raw : [raw]).map(String);
+  if (given.some((v) => v.trim() === '')) throw badFlag(command, key, raw, 'expected a value');
+  const parts = given.flatMap((v) => v.split(',')).map((s) => s.trim());
   if (parts.some((s) => s === '')) throw badFlag(command, key, raw, 'empty item in the comma-separated list');
   return parts;
 }

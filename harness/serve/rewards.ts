@@ -46,6 +46,7 @@ export function parseScoreRequest(body: unknown, maxItems: number): ScoreItem[] 
     for (const key of ['method', 'completion', 'label'] as const) {
       if (typeof item[key] !== 'string') throw new HttpError(400, `items[${i}].${key} must be a string`);
     }
+    if ((item.label as string).trim() === '') throw new HttpError(400, `items[${i}].label must not be empty (every answer would count as correct)`);
     return { method: item.method as string, completion: item.completion as string, label: item.label as string };
   });
 }
