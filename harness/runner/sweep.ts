@@ -10,7 +10,8 @@ import { ClsrlError } from '../errors';
 import { DEFAULT_DB, Store } from '../store';
 import { getMethod as registryGetMethod } from '../../methods/registry';
 import { loadSuite, validateSuite } from '../../suites/registry';
-import { getDataset, registerSuiteDatasets } from './data';
+import { checkImages } from '../data/image-check';
+import { checkPlanData, getDataset, registerSuiteDatasets } from './data';
 import { executeRun, type RunContext } from './execute';
 import { DEFAULT_ENGINE, DEFAULT_JOBS, type SweepOptions } from './options';
 import { planDatasets, planSweep } from './plan';
@@ -40,7 +41,7 @@ function loadRequires(mods: string[] | undefined): void {
 }
 
 /** Prepares the data of a suite: its generated data (`prepare`), or the user's data root, then validates it. */
-async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions, db: string): Promise<string | null> {
+async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions, db: string, getMethod: (n: string) => MethodPlugin<object>): Promise<string | null> {
   registerSuiteDatasets(suite.customDatasets);
   let root: string | null;
   if (suite.prepare) {
@@ -52,6 +53,15 @@ async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions
   }
   // every dataset is read (and its images checked) before any run starts or the DB is opened
   for (const d of planDatasets(specs)) await getDataset(d, root);
+  const { warnings, images } = await checkPlanData(specs, root, (m) => getMethod(m).meta.trains);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!opts.dryRun) {
+    const tty = process.stderr.isTTY && (opts.reporters?.length ?? 0) > 0;
+    await checkImages(`the plan of suite '${suite.name}'`, images, {
+      cacheFile: path.join(path.dirname(path.resolve(db)), 'cache', 'image-checks.json'),
+      onProgress: tty ? (done, total) => process.stderr.write(`\rchecking images ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+    });
+  }
   return root;
 }
 
@@ -78,7 +88,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     seeds: opts.seeds,
     shots: opts.shots,
   });
-  const dataRoot = await resolveData(suite, specs, opts, db);
+  const dataRoot = await resolveData(suite, specs, opts, db, getMethod);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };
 
   if (opts.dryRun) {
