@@ -211,7 +211,12 @@ export async function runSpecs(
   }
 }
 
-/** markRunning -> executeRun -> saveRun (done), or saveRun (failed) with the error. Never throws for run errors. */
+/**
+ * markRunning -> executeRun -> saveRun (done), or saveRun (failed) with the error. Never throws for run
+ * errors; a results database that cannot be written (disk full, read-only: ClsrlError STORAGE) ends the
+ * sweep with that error instead, as recording the failure would fail the same way. Nothing is
+ * half-written: each saveRun is one transaction.
+ */
 export async function runAndStore(
   spec: RunSpec,
   ctx: RunContext,
@@ -226,8 +231,9 @@ export async function runAndStore(
     store.saveRun(record);
     return { outcome: { status: 'done', record, ms: Date.now() - started } };
   } catch (e) {
+    if (e instanceof ClsrlError && e.code === 'STORAGE') throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    store.saveRun(failedRecord(spec, msg, startedAt, ctx.codeVersion));
+    store.saveRun(failedRecord(spec, msg, startedAt, ctx.codeVersion)); // throws STORAGE (a clear error) if the DB cannot be written
     return { outcome: { status: 'failed', error: msg, ms: Date.now() - started }, error: e };
   }
 }
