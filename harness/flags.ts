@@ -5,14 +5,14 @@
 
 import { ClsrlError } from './errors';
 
-export type FlagKind = 'string' | 'choice' | 'names' | 'ints' | 'int' | 'boolean' | 'keyvalues' | 'text';
+export type FlagKind = 'string' | 'choice' | 'names' | 'ints' | 'int' | 'number' | 'boolean' | 'keyvalues' | 'lines' | 'text';
 
 export interface FlagSpec {
   kind: FlagKind;
   describe: string;
-  /** Smallest allowed value for ints/int. */
+  /** Smallest allowed value for ints/int/number. */
   min?: number;
-  /** Largest allowed value for ints/int. */
+  /** Largest allowed value for ints/int/number. */
   max?: number;
   /** Allowed values for names/choice. */
   choices?: readonly string[];
@@ -20,17 +20,19 @@ export interface FlagSpec {
   required?: boolean;
   /** Shown by --help and applied when the flag is absent (text, parsed like a given value). */
   default?: string;
+  /** --help section. */
+  group?: string;
 }
 
 export type FlagTable = Record<string, FlagSpec>;
 
 type ValueOf<K extends FlagKind> = K extends 'string' | 'choice' | 'text'
   ? string
-  : K extends 'names'
+  : K extends 'names' | 'lines'
     ? string[]
     : K extends 'ints'
       ? number[]
-      : K extends 'int'
+      : K extends 'int' | 'number'
         ? number
         : K extends 'boolean'
           ? boolean
@@ -96,6 +98,16 @@ export function parseFlag(command: string, key: string, spec: FlagSpec, raw: unk
     }
     case 'ints':
       return [...new Set(integers(command, key, spec, raw))];
+    case 'number': {
+      const s = one(command, key, raw).trim();
+      const n = Number(s);
+      if (!/^-?\d+(\.\d+)?$/.test(s) || !Number.isFinite(n)) throw badFlag(command, key, raw, 'expected a decimal number');
+      if (spec.min !== undefined && n < spec.min) throw badFlag(command, key, raw, `${n} is below the minimum ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw badFlag(command, key, raw, `${n} is above the maximum ${spec.max}`);
+      return n;
+    }
+    case 'lines':
+      return (Array.isArray(raw) ? raw : [raw]).map(String); // repeatable, each value as given
     case 'names': {
       const list = splitList(command, key, raw);
       for (const n of list) {
@@ -131,17 +143,22 @@ export function parseFlags<T extends FlagTable>(command: string, table: T, argv:
   return out as FlagValues<T>;
 }
 
-type YargsOption = { type: 'string' | 'boolean' | 'array'; describe: string; demandOption?: boolean };
+type YargsOption = { type: 'string' | 'boolean' | 'array'; describe: string; demandOption?: boolean; group?: string };
 
 /** yargs option definitions (kebab-case) for a flag table: everything but booleans is read as text. */
 export function yargsOptions(table: FlagTable): Record<string, YargsOption> {
   const out: Record<string, YargsOption> = {};
   for (const [key, spec] of Object.entries(table)) {
-    const type = spec.kind === 'boolean' ? 'boolean' : spec.kind === 'keyvalues' ? 'array' : 'string';
+    const type = spec.kind === 'boolean' ? 'boolean' : spec.kind === 'keyvalues' || spec.kind === 'lines' ? 'array' : 'string';
     const extra = [spec.choices && spec.kind === 'choice' ? `one of ${spec.choices.join(', ')}` : '', spec.default !== undefined ? `default ${spec.default}` : '']
       .filter(Boolean)
       .join('; ');
-    out[flagName(key)] = { type, describe: extra ? `${spec.describe} (${extra})` : spec.describe, ...(spec.required ? { demandOption: true } : {}) };
+    out[flagName(key)] = {
+      type,
+      describe: extra ? `${spec.describe} (${extra})` : spec.describe,
+      ...(spec.required ? { demandOption: true } : {}),
+      ...(spec.group ? { group: spec.group } : {}),
+    };
   }
   return out;
 }
