@@ -24,9 +24,10 @@ export const command: Command = {
   handler: async (argv) => {
     const a = parseFlags('serve-rewards', SERVE_REWARDS_FLAGS, { token: process.env.CLSRL_TOKEN || undefined, ...dropUndefined(argv) });
     const server = await startRewardServer({ host: a.host, port: a.port, token: a.token, maxBodyBytes: a.maxBodyBytes });
+    const stopped = waitForSignal(); // before the ready line: a supervisor may signal as soon as it reads it
     if (a.json) process.stdout.write(JSON.stringify({ url: server.url }) + '\n');
     else process.stdout.write(`reward server listening on ${server.url} (POST /score, GET /health); Ctrl-C stops it\n`);
-    await waitForSignal();
+    await stopped;
     await server.close();
   },
 };

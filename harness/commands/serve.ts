@@ -44,9 +44,10 @@ export const command: Command = {
       engine, model, modelName, host: a.host, port: a.port, token: a.token, maxBodyBytes: a.maxBodyBytes,
       imageDir: path.resolve(a.imageDir!), imageCache: { maxFiles: a.imageCacheFiles, maxBytes: a.imageCacheMb! * MB }, maxBatch: a.maxBatch,
     });
+    const stopped = waitForSignal(); // before the ready line: a supervisor may signal as soon as it reads it
     if (a.json) process.stdout.write(JSON.stringify({ url: `${server.url}/v1`, model: modelName }) + '\n');
     else process.stdout.write(`serving ${modelName} (engine ${engine.name}) on ${server.url}/v1; Ctrl-C stops it\n`);
-    await waitForSignal();
+    await stopped;
     await server.close();
     await engine.dispose(model);
   },
