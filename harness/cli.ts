@@ -4,7 +4,7 @@
 
 import yargs from 'yargs';
 import { COMMANDS } from './commands';
-import { ClsrlError } from './errors';
+import { ClsrlError, storageCondition, storageError } from './errors';
 
 /** Exit code for a known error: 2 for usage errors, 1 otherwise. */
 export function exitCodeOf(e: ClsrlError): number {
@@ -13,6 +13,11 @@ export function exitCodeOf(e: ClsrlError): number {
 
 /** Writes the short message (and hint) of an error; unknown errors get their stack. Returns the exit code. */
 export function reportError(e: unknown, verbose = false, stderr: NodeJS.WritableStream = process.stderr): number {
+  // disk full, read-only, permissions: a user condition wherever it surfaced, not a bug
+  if (!(e instanceof ClsrlError) && storageCondition(e)) {
+    const path = (e as NodeJS.ErrnoException).path;
+    e = storageError(e, path ? `cannot ${(e as NodeJS.ErrnoException).syscall ?? 'access'}` : 'storage error', path);
+  }
   if (e instanceof ClsrlError) {
     stderr.write(`error: ${e.message}\n`);
     if (e.hint) stderr.write(`hint: ${e.hint}\n`);

@@ -188,6 +188,12 @@ export interface Engine {
   /** A frozen copy (the GRPO reference model). */
   freeze(model: LoadedModel): Promise<LoadedModel>;
   generate(model: LoadedModel, prompts: PromptInput[], opts: GenerateOptions): Promise<Completion[][]>;
+  /**
+   * Optional: throws a ClsrlError when `generate` would fail on this one prompt (its image does not
+   * decode, it does not fit the context). Servers call it per request, before batching, so one bad
+   * request cannot fail the others.
+   */
+  checkPrompt?(model: LoadedModel, prompt: PromptInput, opts: GenerateOptions): Promise<void>;
   /** Per-token log-probs of each sequence under `model` (reference model, old policy). */
   logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]>;
   createOptimizer(model: LoadedModel, config: OptimizerConfig): OptimizerHandle;

@@ -175,6 +175,8 @@ export const REWARD_NAMES = Object.keys(REWARDS).sort() as RewardName[];
 
 /** Scores one completion: the named rewards and their sum, plus the evaluation answer and both matches. */
 export function scoreCompletion(rewardNames: readonly RewardName[], completion: string, label: string, opts: RewardOptions = {}): Score {
+  // Every answer contains the empty string: an empty label would score every completion correct.
+  if (pyStrip(label) === '') throw new ClsrlError('BAD_CONFIG', `empty label ${JSON.stringify(label)}: nothing to score against`, { hint: 'pass the true class name' });
   const rewards: Partial<Record<RewardName, number>> = {};
   let reward = 0;
   for (const name of rewardNames) {

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ResultsSource } from '../harness/contracts';
-import { ClsrlError } from '../harness/errors';
+import { ClsrlError, storageCondition, storageError } from '../harness/errors';
 import { buildReport } from './build';
 import { tableCsv } from './csv';
 import { fileSafe, type ReportDoc } from './document';
@@ -63,9 +63,35 @@ export async function writeReport(source: ResultsSource, opts: ReportOptions): P
   return result;
 }
 
+/**
+ * Why a folder could not be created: a recursive mkdir on a read-only file system reports ENOENT, so
+ * the nearest existing ancestor is asked whether it is writable (EROFS, EACCES) first.
+ */
+function whyNotCreatable(dir: string, cause: unknown): string {
+  let anc = path.dirname(path.resolve(dir));
+  while (!fs.existsSync(anc) && path.dirname(anc) !== anc) anc = path.dirname(anc);
+  try {
+    fs.accessSync(anc, fs.constants.W_OK);
+  } catch (e) {
+    return `${storageCondition(e) ?? (e as Error).message} at ${anc}`;
+  }
+  return storageCondition(cause) ?? (cause as Error).message;
+}
+
+/** Writes one file whole or not at all (temp file + rename); disk full or read-only is a STORAGE error naming it. */
 function write(file: string, content: string | Buffer, files: string[]): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, content);
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(tmp, content);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new ClsrlError('STORAGE', `cannot write report file ${file}: ${whyNotCreatable(path.dirname(file), e)}`, { hint: 'pass a writable --out folder with free space', cause: e });
+    }
+    throw storageError(e, 'cannot write report file', file);
+  }
   files.push(file);
 }
 
@@ -74,7 +100,7 @@ async function writeDoc(doc: ReportDoc, outDir: string, opts: ReportOptions, fil
   try {
     fs.mkdirSync(outDir, { recursive: true });
   } catch (cause) {
-    throw new ClsrlError('BAD_FLAG', `cannot create report folder ${outDir}`, { hint: 'pass a writable --out folder', cause });
+    throw new ClsrlError('BAD_FLAG', `cannot create report folder ${outDir}: ${whyNotCreatable(outDir, cause)}`, { hint: 'pass a writable --out folder', cause });
   }
   const charts = doc.sections.flatMap((s) => s.charts);
   const tables = doc.sections.flatMap((s) => s.tables);

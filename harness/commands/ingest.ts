@@ -4,20 +4,23 @@
 import type { Argv } from 'yargs';
 import type { Command } from './index';
 import { describe as describeSummary, ingestManifest } from '../executors/ingest';
-import { jsonOption, printJson, printLine } from './output';
+import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
+import { COMMON_FLAGS, printJson, printLine } from './output';
+
+export const INGEST_FLAGS = {
+  manifest: { kind: 'string', required: true, describe: 'manifest-<n>.json of the sweep (its folder holds the shards)' },
+  db: { kind: 'string', describe: 'results database (default: the one the manifest names)' },
+  json: COMMON_FLAGS.json,
+} as const satisfies Record<string, FlagSpec>;
 
 export const command: Command = {
   command: 'ingest',
   describe: 'merge the finished shards of a Slurm/Kubernetes sweep into the results database (idempotent)',
   builder: (y: Argv) =>
-    jsonOption(
-      y
-        .option('manifest', { type: 'string', describe: 'manifest-<n>.json of the sweep (its folder holds the shards)' })
-        .option('db', { type: 'string', describe: "results database (default: the one the manifest names)" })
-        .demandOption('manifest'),
-    ),
-  handler: async (argv: Record<string, unknown>) => {
-    const r = ingestManifest(argv.manifest as string, argv.db as string | undefined);
+    y.options(yargsOptions(INGEST_FLAGS)),
+  handler: async (raw: Record<string, unknown>) => {
+    const argv = parseFlags('ingest', INGEST_FLAGS, raw);
+    const r = ingestManifest(argv.manifest!, argv.db);
     if (argv.json === true) printJson(r);
     else {
       printLine(`merged ${r.imported} run(s) into ${r.db} (${r.alreadyIngested} already there): ${describeSummary(r)}`);

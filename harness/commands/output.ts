@@ -2,6 +2,7 @@
 // common --db/--data-root/--json options. Not a command (it is not listed in index.ts).
 
 import type { Argv } from 'yargs';
+import type { FlagSpec } from '../flags';
 import { DEFAULT_DB } from '../store';
 
 /** Prints exactly one JSON document (and a newline) on stdout. */
@@ -20,6 +21,13 @@ export function textTable(header: string[], rows: (string | number)[][]): string
   const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }
+
+/** Flags several commands share, as flag-table rows (harness/flags.ts). */
+export const COMMON_FLAGS = {
+  json: { kind: 'boolean', describe: 'print one JSON document on stdout' },
+  db: { kind: 'string', default: DEFAULT_DB, describe: 'results database' },
+  dataRoot: { kind: 'string', describe: 'data root (default: $CLSRL_DATA)' },
+} as const satisfies Record<string, FlagSpec>;
 
 export const jsonOption = <T>(y: Argv<T>) => y.option('json', { type: 'boolean', default: false, describe: 'print one JSON document on stdout' });
 

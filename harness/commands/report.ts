@@ -10,7 +10,8 @@ import type { ReportFormat } from '../../reports';
 /** reports/ pulls in vega; loaded only when a report is written, so other commands start fast. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const reports = (): typeof import('../../reports') => require('../../reports');
-import { dbOption, jsonOption, printJson, printLine } from './output';
+import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
+import { COMMON_FLAGS, printJson, printLine } from './output';
 
 export const DEFAULT_REPORT_DIR = 'results/report';
 export const DEFAULT_FORMATS: ReportFormat[] = ['md', 'html', 'csv', 'svg'];
@@ -55,16 +56,21 @@ export function mainFile(files: string[]): string | undefined {
   return files.find((f) => f.endsWith('.html')) ?? files.find((f) => f.endsWith('.md')) ?? files[0];
 }
 
+export const REPORT_FLAGS = {
+  db: COMMON_FLAGS.db,
+  suite: { kind: 'string', describe: 'only this suite (default: every suite, one folder each)' },
+  out: { kind: 'string', default: DEFAULT_REPORT_DIR, describe: 'output folder' },
+  format: { kind: 'string', describe: `comma-separated: md,html,csv,svg,png,json (default ${DEFAULT_FORMATS.join(',')})` },
+  json: COMMON_FLAGS.json,
+} as const satisfies Record<string, FlagSpec>;
+
 export const command: Command = {
   command: 'report',
   describe: 'render tables (Markdown, HTML, CSV) and charts from the results database',
   builder: (y: Argv) =>
-    jsonOption(dbOption(y))
-      .option('suite', { type: 'string', describe: 'only this suite (default: every suite, one folder each)' })
-      .option('out', { type: 'string', default: DEFAULT_REPORT_DIR, describe: 'output folder' })
-      .option('format', { type: 'string', describe: `comma-separated: md,html,csv,svg,png,json (default ${DEFAULT_FORMATS.join(',')})` }),
+    y.options(yargsOptions(REPORT_FLAGS)),
   handler: async (raw) => {
-    const argv = raw as unknown as { db: string; suite?: string; out: string; format?: string; json: boolean };
+    const argv = parseFlags('report', REPORT_FLAGS, raw) as { db: string; suite?: string; out: string; format?: string; json?: boolean };
     const formats = parseFormats(argv.format);
     const res = await renderReport(argv.db, { suite: argv.suite, out: argv.out, formats });
     if (argv.json) printJson({ outDir: path.resolve(argv.out), main: mainFile(res.files) ?? null, files: res.files, missing: res.missing });

@@ -4,7 +4,14 @@ import type { Argv } from 'yargs';
 import type { Command } from './index';
 import type { EvaluationRow } from '../contracts';
 import { Store } from '../store';
-import { dbOption, jsonOption, printJson, printLine, textTable } from './output';
+import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
+import { COMMON_FLAGS, printJson, printLine, textTable } from './output';
+
+export const RESULTS_FLAGS = {
+  db: COMMON_FLAGS.db,
+  suite: { kind: 'string', describe: 'only this suite' },
+  json: COMMON_FLAGS.json,
+} as const satisfies Record<string, FlagSpec>;
 
 /** The `results --json` row: exactly these keys, accuracy in percent. */
 export function resultRow(e: EvaluationRow) {
@@ -28,9 +35,9 @@ export function resultRow(e: EvaluationRow) {
 export const command: Command = {
   command: 'results',
   describe: 'list stored evaluations (one row per run x evaluation set)',
-  builder: (y: Argv) => jsonOption(dbOption(y)).option('suite', { type: 'string', describe: 'only this suite' }),
+  builder: (y: Argv) => y.options(yargsOptions(RESULTS_FLAGS)),
   handler: (raw) => {
-    const argv = raw as unknown as { db: string; suite?: string; json: boolean };
+    const argv = parseFlags('results', RESULTS_FLAGS, raw) as { db: string; suite?: string; json?: boolean };
     const store = Store.open(argv.db, { readonly: true });
     try {
       const rows = store.evaluations({ suite: argv.suite });

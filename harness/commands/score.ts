@@ -5,25 +5,32 @@ import type { Command } from './index';
 import { type RewardOptions, rewardOptionsOf, scoreCompletion } from '../scoring';
 import { formatMvValue, mvParse, mvVerify } from '../mathverify';
 import { getMethod } from '../../methods/registry';
-import { jsonOption, printJson, printLine } from './output';
+import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
+import { COMMON_FLAGS, printJson, printLine } from './output';
+
+export const SCORE_FLAGS = {
+  method: { kind: 'string', required: true, describe: 'method whose rewards apply (`clsrl methods`)' },
+  label: { kind: 'string', required: true, describe: 'the true class name (not empty: every answer contains the empty string)' },
+  completion: { kind: 'text', required: true, describe: 'the model output to score' },
+  mathVerify: {
+    kind: 'boolean',
+    describe: "accuracy reward: math_verify's number check before the string match (default: the method's config, on for cls-rl; --no-math-verify: off)",
+  },
+  json: COMMON_FLAGS.json,
+} as const satisfies Record<string, FlagSpec>;
 
 export const command: Command = {
   command: 'score',
   describe: "score a completion with a method's rewards and the evaluation match",
   builder: (y: Argv) =>
-    jsonOption(y)
-      .option('method', { type: 'string', demandOption: true, describe: 'method whose rewards apply (`clsrl methods`)' })
-      .option('label', { type: 'string', demandOption: true, describe: 'the true class name' })
-      .option('completion', { type: 'string', demandOption: true, describe: 'the model output to score' })
-      .option('math-verify', {
-        type: 'boolean',
-        describe: "accuracy reward: math_verify's number check before the string match (default: the method's config, on for cls-rl)",
-      }),
+    y.options(yargsOptions(SCORE_FLAGS)),
   handler: (raw) => {
-    const argv = raw as unknown as { method: string; label: string; completion: string; json: boolean; mathVerify?: boolean };
+    const argv = parseFlags('score', SCORE_FLAGS, raw) as { method: string; label: string; completion: string; json?: boolean };
+    // --math-verify / --no-math-verify / absent (the method's config): yargs keeps the three apart
+    const mathVerify = (raw as { mathVerify?: boolean }).mathVerify;
     const method = getMethod(argv.method);
     const opts: RewardOptions = { ...rewardOptionsOf(method.defaults('') as Record<string, unknown>) };
-    if (argv.mathVerify !== undefined) opts.mathVerify = argv.mathVerify;
+    if (mathVerify !== undefined) opts.mathVerify = mathVerify;
     const completion = String(argv.completion);
     const label = String(argv.label);
     const s = scoreCompletion(method.meta.rewards, completion, label, opts);

@@ -7,20 +7,32 @@ import type { PromptOptions, Question, SettingName } from '../contracts';
 import { loadDataset, resolveDataRoot } from '../data';
 import { buildQuestions } from '../prompts';
 import { DEFAULT_PROMPT } from '../runner/plan';
-import { intFlag } from '../runner/options';
+import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
 import { makeSplit } from '../splits';
-import { jsonOption, printJson, printLine, textTable } from './output';
+import { COMMON_FLAGS, printJson, printLine, textTable } from './output';
+
+export const SPLIT_FLAGS = {
+  dataset: { kind: 'string', required: true, describe: 'dataset name (`clsrl datasets`)' },
+  setting: { kind: 'choice', required: true, choices: ['few-shot', 'base-to-new'], describe: 'protocol' },
+  shots: { kind: 'int', min: 1, required: true, describe: 'shots per class (K)' },
+  seed: { kind: 'int', min: 0, required: true, describe: 'split seed (CoOp: 1, 2, 3)' },
+  dataRoot: COMMON_FLAGS.dataRoot,
+  candidateRule: { kind: 'choice', choices: ['code', 'text', 'clamp'], default: DEFAULT_PROMPT.candidateRule, describe: 'candidate-list size rule' },
+  evalSplit: { kind: 'choice', choices: ['test', 'test+val'], default: DEFAULT_PROMPT.evalSplit, describe: 'evaluation items' },
+  evalPromptSeed: { kind: 'int', min: 0, default: String(DEFAULT_PROMPT.evalPromptSeed), describe: 'seed of the evaluation candidate lists' },
+  json: COMMON_FLAGS.json,
+} as const satisfies Record<string, FlagSpec>;
 
 interface Args {
   dataset: string;
   setting: SettingName;
-  shots: string;
-  seed: string;
-  'data-root'?: string;
-  'candidate-rule': PromptOptions['candidateRule'];
-  'eval-split': PromptOptions['evalSplit'];
-  'eval-prompt-seed': string;
-  json: boolean;
+  shots: number;
+  seed: number;
+  dataRoot?: string;
+  candidateRule: PromptOptions['candidateRule'];
+  evalSplit: PromptOptions['evalSplit'];
+  evalPromptSeed: number;
+  json?: boolean;
 }
 
 const item = (q: Question) => ({ image: q.imageRel, label: q.label, classname: q.classname, candidates: q.candidates, prompt: q.problem });
@@ -29,24 +41,14 @@ export const command: Command = {
   command: 'split',
   describe: 'show the few-shot/base-to-new split and prompts for a dataset, setting, shots and seed',
   builder: (y: Argv) =>
-    jsonOption(y)
-      .option('dataset', { type: 'string', demandOption: true, describe: 'dataset name (`clsrl datasets`)' })
-      .option('setting', { choices: ['few-shot', 'base-to-new'], demandOption: true, describe: 'protocol' })
-      .option('shots', { type: 'string', demandOption: true, describe: 'shots per class (K)' })
-      .option('seed', { type: 'string', demandOption: true, describe: 'split seed (CoOp: 1, 2, 3)' })
-      .option('data-root', { type: 'string', describe: 'data root (default: $CLSRL_DATA)' })
-      .option('candidate-rule', { choices: ['code', 'text', 'clamp'], default: DEFAULT_PROMPT.candidateRule, describe: 'candidate-list size rule' })
-      .option('eval-split', { choices: ['test', 'test+val'], default: DEFAULT_PROMPT.evalSplit, describe: 'evaluation items' })
-      .option('eval-prompt-seed', { type: 'string', default: String(DEFAULT_PROMPT.evalPromptSeed), describe: 'seed of the evaluation candidate lists' }),
+    y.options(yargsOptions(SPLIT_FLAGS)),
   handler: async (raw) => {
-    const argv = raw as unknown as Args;
-    const shots = intFlag('shots', argv.shots, 1);
-    const seed = intFlag('seed', argv.seed, 0);
-    const evalSeed = intFlag('eval-prompt-seed', argv['eval-prompt-seed'], 0);
-    const dataRoot = resolveDataRoot(argv['data-root']);
+    const argv = parseFlags('split', SPLIT_FLAGS, raw) as Args;
+    const { shots, seed, evalPromptSeed: evalSeed } = argv;
+    const dataRoot = resolveDataRoot(argv.dataRoot);
     const ds = await loadDataset(argv.dataset, { dataRoot });
-    const split = await makeSplit(ds, argv.setting, shots, seed, { evalSplit: argv['eval-split'] });
-    const rule = argv['candidate-rule'];
+    const split = await makeSplit(ds, argv.setting, shots, seed, { evalSplit: argv.evalSplit });
+    const rule = argv.candidateRule;
     const train = buildQuestions(split.train, split.trainClassnames, { dataset: ds.name, setName: 'train', rule, setting: argv.setting, seed });
     const evals: Record<string, ReturnType<typeof item>[]> = {};
     for (const set of split.evals) {

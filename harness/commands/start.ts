@@ -6,49 +6,45 @@ import type { Argv } from 'yargs';
 import type { Command } from './index';
 import { engineNames } from '../engines/registry';
 import { ClsrlError } from '../errors';
-import { DEFAULT_ENGINE, intFlag } from '../runner/options';
+import { DEFAULT_ENGINE } from '../runner/options';
+import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
 import { runSweep } from '../runner/sweep';
 import { DEFAULT_FORMATS, DEFAULT_REPORT_DIR, mainFile, renderReport } from './report';
-import { dbOption, jsonOption, printJson, printLine } from './output';
+import { COMMON_FLAGS, printJson, printLine } from './output';
 import { failIfRunsFailed, pickReporters, sweepDocument } from './sweep';
 
 export const START_SUITE = 'smoke';
 
-interface Args {
-  suite: string;
-  engine: string;
-  db: string;
-  out: string;
-  jobs: string;
-  'data-root'?: string;
-  json: boolean;
-}
+export const START_FLAGS = {
+  db: COMMON_FLAGS.db,
+  suite: { kind: 'string', default: START_SUITE, describe: 'suite to run' },
+  engine: { kind: 'string', default: DEFAULT_ENGINE, describe: 'engine (double: the deterministic test double)' },
+  out: { kind: 'string', default: DEFAULT_REPORT_DIR, describe: 'report folder' },
+  jobs: { kind: 'int', min: 1, default: '1', describe: 'runs in parallel' },
+  dataRoot: { kind: 'string', describe: 'data root, for suites that read datasets from disk' },
+  json: COMMON_FLAGS.json,
+} as const satisfies Record<string, FlagSpec>;
 
 export const command: Command = {
   command: 'start',
   describe: `sweep the '${START_SUITE}' suite on the embedded engine, render the report, print where it is`,
   builder: (y: Argv) =>
-    jsonOption(dbOption(y))
-      .option('suite', { type: 'string', default: START_SUITE, describe: 'suite to run' })
-      .option('engine', { type: 'string', default: DEFAULT_ENGINE, describe: 'engine (double: the deterministic test double)' })
-      .option('out', { type: 'string', default: DEFAULT_REPORT_DIR, describe: 'report folder' })
-      .option('jobs', { type: 'string', default: '1', describe: 'runs in parallel' })
-      .option('data-root', { type: 'string', describe: 'data root, for suites that read datasets from disk' }),
+    y.options(yargsOptions(START_FLAGS)),
   handler: async (raw) => {
-    const argv = raw as unknown as Args;
+    const argv = parseFlags('start', START_FLAGS, raw) as { db: string; suite: string; engine: string; out: string; jobs: number; dataRoot?: string; json?: boolean };
     if (!engineNames().includes(argv.engine)) {
       throw new ClsrlError('UNKNOWN_NAME', `engine '${argv.engine}' is not registered in this checkout`, {
         hint: `registered engines: ${engineNames().join(', ')}; try \`clsrl start --engine ${engineNames()[0] ?? 'double'}\``,
       });
     }
-    const jobs = intFlag('jobs', argv.jobs, 1);
+    const jobs = argv.jobs;
     const sweep = await runSweep({
       suite: argv.suite,
       engine: argv.engine,
       db: argv.db,
       jobs,
-      dataRoot: argv['data-root'],
-      reporters: pickReporters(argv.json),
+      dataRoot: argv.dataRoot,
+      reporters: pickReporters(!!argv.json),
     });
     const out = argv.out;
     const report = await renderReport(argv.db, { suite: sweep.suite, out, formats: DEFAULT_FORMATS });

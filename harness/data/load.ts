@@ -85,6 +85,20 @@ export function classListFromSplits(source: string, raw: RawSplits): { classname
       }
     });
   }
+  if (classnames.length < 2) {
+    throw fmt('classification needs at least two classes; check that the split file is the whole dataset', `only ${classnames.length} class (${JSON.stringify(classnames[0])}) in train`);
+  }
+  if (raw.test.length === 0) throw fmt('every run is evaluated on the test split; an empty one would be stored as 0% accuracy', 'test split is empty');
+  for (const key of ['train', 'val', 'test'] as const) {
+    const seen = new Map<string, number>();
+    raw[key].forEach((it, i) => {
+      const first = seen.get(it.impath);
+      if (first !== undefined) {
+        throw fmt('each image may appear once per split (a duplicate would be sampled or scored twice); remove the repeated entry', `${key}[${i}] repeats ${key}[${first}] (${JSON.stringify(it.impath)})`);
+      }
+      seen.set(it.impath, i);
+    });
+  }
   const byName = new Map<string, number[]>();
   classnames.forEach((n, l) => byName.set(n, [...(byName.get(n) ?? []), l]));
   const notes = [...byName].filter(([, ls]) => ls.length > 1).map(([n, ls]) => `class name ${JSON.stringify(n)} is shared by labels ${ls.join(', ')}; classes are identified by label`);

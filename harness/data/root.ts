@@ -46,13 +46,40 @@ export function checkDir(dir: string, what: string, hint: string): void {
   if (!isDirectory(dir)) throw new ClsrlError('DATA_MISSING', `${what} not found: ${dir}`, { hint });
 }
 
-/** Reads a text file or throws DATA_MISSING naming it. */
+/** Reads a UTF-8 text file or throws DATA_MISSING naming it; bytes that are not UTF-8 are DATA_FORMAT (never replaced by U+FFFD). */
 export function readText(file: string, hint: string): string {
+  let bytes: Buffer;
   try {
-    return fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (cause) {
     throw new ClsrlError('DATA_MISSING', `file not found or unreadable: ${file}`, { hint, cause });
   }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new ClsrlError('DATA_FORMAT', `${file}: not valid UTF-8 (first bad byte at offset ${firstBadUtf8(bytes)})`, {
+      hint: 'split and class-name files are UTF-8 (as CoOp writes them); re-save the file as UTF-8 or download it again',
+      cause,
+    });
+  }
+}
+
+/** Offset of the first byte of the first invalid UTF-8 sequence in `bytes` (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+export function firstBadUtf8(bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const n = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (n === 0 || i + n > bytes.length) return i;
+    // allowed range of the second byte (excludes overlongs, surrogates and code points above U+10FFFF)
+    const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+    const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < n; k++) {
+      const c = bytes[i + k];
+      if (k === 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf) return i;
+    }
+    i += n;
+  }
+  return -1;
 }
 
 /** Python's `f.readlines()` + `line.strip()`, without the empty piece after a final newline. */

@@ -5,6 +5,8 @@ import type { EvalSet, LoadedDataset, PromptOptions, Question, RunSpec, SplitJso
 import { listDatasets, loadDataset, registerDataset } from '../data';
 import { buildQuestions } from '../prompts';
 import { makeSplit, transferEvalSet } from '../splits';
+import { ClsrlError } from '../errors';
+import { limitQuestions, splitName } from './evaluate';
 import { hashOf } from './hash';
 
 const loaded = new Map<string, Promise<LoadedDataset>>();
@@ -74,3 +76,53 @@ export function dataFingerprint(datasets: LoadedDataset[]): string {
 }
 
 export type { SuiteDef };
+
+/** What checkPlanData found: warnings to show, and every image the plan reads. */
+export interface PlanDataCheck {
+  warnings: string[];
+  images: string[];
+}
+
+/**
+ * Checks, for every spec, the data it will read, before anything runs: its split and evaluation sets
+ * are usable (no empty set, at least two classes where a model must choose), K above the images of a
+ * class is stated as a warning (Dassl then takes all of them), and lists the images read (training
+ * items of methods that train, evaluation items after evalLimit, transfer sets).
+ */
+export async function checkPlanData(specs: RunSpec[], dataRoot: string, trains: (method: string) => boolean): Promise<PlanDataCheck> {
+  const warnings = new Set<string>();
+  const images = new Set<string>();
+  for (const spec of specs) {
+    const ds = await getDataset(spec.dataset, dataRoot);
+    const split = await splitFor(spec, ds);
+    const where = `${spec.dataset} ${spec.setting} ${spec.shots > 0 ? `${spec.shots}-shot seed ${spec.seed}` : '(zero-shot split)'}`;
+    const sets = [...split.evals, ...(await Promise.all(spec.transferTo.map(async (d) => transferSet(await getDataset(d, dataRoot), spec.config.prompt))))];
+    for (const set of sets) {
+      if (set.items.length === 0) throw planError(where, `evaluation set '${set.name}' is empty`, 'the test split must hold images of these classes');
+      if (set.classnames.length < 2) throw planError(where, `evaluation set '${set.name}' has one class (${JSON.stringify(set.classnames[0])}): every answer would be right`, 'use a dataset with more classes (base-to-new needs at least four)');
+      const questions = limitQuestions(evalQuestions(spec, set, splitName(set)), spec.config.prompt.evalLimit, spec.config.prompt.evalPromptSeed);
+      for (const q of questions) images.add(q.image);
+    }
+    if (spec.shots > 0 && trains(spec.method)) {
+      if (split.trainClassnames.length < 2) throw planError(where, `training set has one class (${JSON.stringify(split.trainClassnames[0])})`, 'use a dataset with more classes');
+      const short = shortClasses(ds.train, spec.shots);
+      if (short.length > 0) {
+        warnings.add(`${where}: ${short.length} of ${ds.classnames.length} classes have fewer than ${spec.shots} training images (fewest: ${Math.min(...short.map((s) => s.n))}); ` +
+          `as in Dassl's generate_fewshot_dataset (CoOp), all of their images are used, so those classes get fewer than K shots`);
+      }
+      for (const e of split.train) images.add(e.absPath);
+    }
+  }
+  return { warnings: [...warnings], images: [...images] };
+}
+
+function planError(where: string, what: string, hint: string): ClsrlError {
+  return new ClsrlError('DATA_FORMAT', `${where}: ${what}`, { hint });
+}
+
+/** Labels with fewer than `k` items in `train`. */
+function shortClasses(train: readonly { label: number }[], k: number): { label: number; n: number }[] {
+  const counts = new Map<number, number>();
+  for (const e of train) counts.set(e.label, (counts.get(e.label) ?? 0) + 1);
+  return [...counts].filter(([, n]) => n < k).map(([label, n]) => ({ label, n }));
+}

@@ -1,20 +1,10 @@
 // The sweep's typed configuration, as ONE table: each entry is a CLI flag and a SweepOptions field, so the
-// `sweep` command's flags, their parsing/validation and runSweep's options cannot drift apart.
+// `sweep` command's flags, their parsing/validation and runSweep's options cannot drift apart. The
+// machinery (kinds, parsing, yargs options) is harness/flags.ts, shared by every command.
 
 import type { MethodPlugin, PromptOptions, SettingName, SuiteDef } from '../contracts';
-import { ClsrlError } from '../errors';
+import { parseFlags, yargsOptions, type FlagSpec, type FlagValues } from '../flags';
 import type { SweepReporter } from './reporters';
-
-type Kind = 'string' | 'names' | 'ints' | 'int' | 'boolean' | 'keyvalues';
-
-interface FlagSpec {
-  kind: Kind;
-  describe: string;
-  /** Smallest allowed value for ints/int. */
-  min?: number;
-  /** Allowed values for names. */
-  choices?: readonly string[];
-}
 
 export const SWEEP_FLAGS = {
   suite: { kind: 'string', describe: 'suite name (`clsrl suites`) or path to a .json/.ts suite file' },
@@ -34,27 +24,15 @@ export const SWEEP_FLAGS = {
   skipDoctor: { kind: 'boolean', describe: 'do not run the engine preflight (`clsrl doctor`) before launching the first external training' },
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
   evalSplit: {
-    kind: 'string',
+    kind: 'choice',
     choices: ['test', 'test+val'],
     describe: "evaluation items: 'test' (CoOp's test split) or 'test+val' (the paper's eval code: test and valid records; paper suites' default)",
   },
   require: { kind: 'names', describe: 'modules to load first (extra methods/engines/datasets registering themselves)' },
 } as const satisfies Record<string, FlagSpec>;
 
-type ValueOf<K extends Kind> = K extends 'string'
-  ? string
-  : K extends 'names'
-    ? string[]
-    : K extends 'ints'
-      ? number[]
-      : K extends 'int'
-        ? number
-        : K extends 'boolean'
-          ? boolean
-          : Record<string, unknown>;
-
 /** The fields settable from the command line, derived from SWEEP_FLAGS. */
-export type SweepFlagValues = { [K in keyof typeof SWEEP_FLAGS]?: ValueOf<(typeof SWEEP_FLAGS)[K]['kind']> };
+export type SweepFlagValues = FlagValues<typeof SWEEP_FLAGS>;
 
 /** Everything runSweep takes: the flag values plus what only code can pass. */
 export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings' | 'engineOpt' | 'evalSplit'> {
@@ -72,94 +50,16 @@ export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings'
 export const DEFAULT_ENGINE = 'tiny';
 export const DEFAULT_JOBS = 1;
 
-/** The kebab-case flag of a field (`dataRoot` -> `data-root`). */
-export const flagName = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-function bad(key: string, got: unknown, what: string): ClsrlError {
-  return new ClsrlError('BAD_FLAG', `--${flagName(key)} ${JSON.stringify(got)}: ${what}`, {
-    hint: `clsrl sweep --help describes --${flagName(key)}`,
-  });
-}
-
-function splitList(raw: unknown): string[] {
-  const parts = (Array.isArray(raw) ? raw : [raw]).flatMap((v) => String(v).split(','));
-  return parts.map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-function parseOne(key: string, spec: FlagSpec, raw: unknown): unknown {
-  switch (spec.kind) {
-    case 'string': {
-      if (typeof raw !== 'string' || raw.trim() === '') throw bad(key, raw, 'expected a non-empty value');
-      if (spec.choices && !spec.choices.includes(raw)) throw bad(key, raw, `expected one of ${spec.choices.join(', ')}`);
-      return raw;
-    }
-    case 'boolean':
-      return !!raw;
-    case 'int':
-    case 'ints': {
-      const list = splitList(raw);
-      if (list.length === 0) throw bad(key, raw, 'expected a number');
-      const nums = list.map((s) => {
-        const n = Number(s);
-        if (!/^-?\d+$/.test(s) || !Number.isSafeInteger(n)) throw bad(key, raw, `'${s}' is not an integer`);
-        if (spec.min !== undefined && n < spec.min) throw bad(key, raw, `${n} is below the minimum ${spec.min}`);
-        return n;
-      });
-      if (spec.kind === 'int') {
-        if (nums.length !== 1) throw bad(key, raw, 'expected one integer');
-        return nums[0];
-      }
-      return [...new Set(nums)];
-    }
-    case 'names': {
-      const list = splitList(raw);
-      if (list.length === 0) throw bad(key, raw, 'expected a comma-separated list');
-      for (const n of list) {
-        if (spec.choices && !spec.choices.includes(n)) throw bad(key, raw, `'${n}' is not one of ${spec.choices.join(', ')}`);
-      }
-      return [...new Set(list)];
-    }
-    case 'keyvalues': {
-      const out: Record<string, unknown> = {};
-      for (const kv of (Array.isArray(raw) ? raw : [raw]).map(String)) {
-        const eq = kv.indexOf('=');
-        if (eq <= 0) throw bad(key, kv, 'expected key=value');
-        const v = kv.slice(eq + 1);
-        try {
-          out[kv.slice(0, eq)] = JSON.parse(v);
-        } catch {
-          out[kv.slice(0, eq)] = v;
-        }
-      }
-      return out;
-    }
-  }
-}
-
 /** Validates parsed argv (camelCase keys) into sweep flag values; bad values throw BAD_FLAG naming the flag. */
 export function parseSweepFlags(argv: Record<string, unknown>): SweepFlagValues {
-  const out: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(SWEEP_FLAGS) as [string, FlagSpec][]) {
-    const raw = argv[key];
-    if (raw === undefined || (spec.kind === 'boolean' && raw === false)) continue;
-    out[key] = parseOne(key, spec, raw);
-  }
-  if (out.model !== undefined) out.engineOpt = { ...(out.engineOpt as object | undefined), model: out.model }; // also for --executor
-  return out as SweepFlagValues;
-}
-
-/** yargs option definitions for SWEEP_FLAGS (the `sweep` command's builder). */
-export function sweepYargsOptions(): Record<string, { type: 'string' | 'boolean' | 'array'; describe: string }> {
-  const out: Record<string, { type: 'string' | 'boolean' | 'array'; describe: string }> = {};
-  for (const [key, spec] of Object.entries(SWEEP_FLAGS) as [string, FlagSpec][]) {
-    // everything but booleans is read as text and validated by parseSweepFlags (clear errors, no NaN)
-    const type = spec.kind === 'boolean' ? 'boolean' : spec.kind === 'keyvalues' ? 'array' : 'string';
-    out[flagName(key)] = { type, describe: spec.describe };
-  }
+  const out = parseFlags('sweep', SWEEP_FLAGS, argv);
+  if (out.model !== undefined) out.engineOpt = { ...out.engineOpt, model: out.model }; // also for --executor
   return out;
 }
 
-/** One integer flag value of any command, validated like the sweep's (`--shots abc` -> BAD_FLAG). */
-export function intFlag(name: string, raw: unknown, min: number): number {
-  return parseOne(name, { kind: 'int', min, describe: '' }, raw) as number;
+/** yargs option definitions for SWEEP_FLAGS (the `sweep` command's builder). */
+export function sweepYargsOptions() {
+  return yargsOptions(SWEEP_FLAGS);
 }
+
+export { flagName, intFlag } from '../flags';

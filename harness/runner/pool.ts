@@ -76,7 +76,11 @@ export function runInWorkers(next: () => RunSpec | undefined, o: PoolOptions): P
       if (!spec) return maybeDone();
       const startedAt = new Date().toISOString();
       slot.current = { spec, started: Date.now(), startedAt };
-      o.store.markRunning(spec, { codeVersion: codeVersion(), startedAt });
+      try {
+        o.store.markRunning(spec, { codeVersion: codeVersion(), startedAt });
+      } catch (e) {
+        return fail(e); // the results DB cannot be written (a STORAGE error): stop, never throw inside an event handler
+      }
       o.reporter.onRunStart(spec);
       slot.child.send({ t: 'run', spec } satisfies ToWorker);
     };
@@ -123,10 +127,14 @@ export function runInWorkers(next: () => RunSpec | undefined, o: PoolOptions): P
         if (slots.every((s) => s.exited)) {
           // every worker is gone and none may be respawned: the remaining runs fail instead of hanging
           const why = `no worker process left (the last exited with ${signal ?? `code ${code}`})`;
-          for (let spec = next(); spec; spec = next()) {
-            const startedAt = new Date().toISOString();
-            o.store.saveRun(failedRecord(spec, why, startedAt, codeVersion()));
-            o.finish(spec, { status: 'failed', error: why, ms: 0 });
+          try {
+            for (let spec = next(); spec; spec = next()) {
+              const startedAt = new Date().toISOString();
+              o.store.saveRun(failedRecord(spec, why, startedAt, codeVersion()));
+              o.finish(spec, { status: 'failed', error: why, ms: 0 });
+            }
+          } catch (e) {
+            return fail(e);
           }
         }
         maybeDone();

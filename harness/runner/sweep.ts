@@ -13,7 +13,8 @@ import { DEFAULT_DB, Store } from '../store';
 import { preflightError, runDoctor } from '../doctor';
 import { getMethod as registryGetMethod } from '../../methods/registry';
 import { loadSuite, validateSuite } from '../../suites/registry';
-import { getDataset, registerSuiteDatasets } from './data';
+import { checkImages } from '../data/image-check';
+import { checkPlanData, getDataset, registerSuiteDatasets } from './data';
 import { executeRun, type RunContext } from './execute';
 import { DEFAULT_ENGINE, DEFAULT_JOBS, type SweepOptions } from './options';
 import { ClaimQueue } from './claims';
@@ -49,7 +50,7 @@ function loadRequires(mods: string[] | undefined): void {
 }
 
 /** Prepares the data of a suite: its generated data (`prepare`), or the user's data root, then validates it. */
-async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions, db: string, writesFolders: boolean): Promise<string | null> {
+async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions, db: string, writesFolders: boolean, getMethod: (n: string) => MethodPlugin<object>): Promise<string | null> {
   registerSuiteDatasets(suite.customDatasets);
   let root: string | null;
   if (suite.prepare) {
@@ -62,6 +63,15 @@ async function resolveData(suite: SuiteDef, specs: RunSpec[], opts: SweepOptions
   }
   // every dataset is read (and its images checked) before any run starts or the DB is opened
   for (const d of planDatasets(specs)) await getDataset(d, root);
+  const { warnings, images } = await checkPlanData(specs, root, (m) => getMethod(m).meta.trains);
+  for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+  if (!opts.dryRun) {
+    const tty = process.stderr.isTTY && (opts.reporters?.length ?? 0) > 0;
+    await checkImages(`the plan of suite '${suite.name}'`, images, {
+      cacheFile: path.join(path.dirname(path.resolve(db)), 'cache', 'image-checks.json'),
+      onProgress: tty ? (done, total) => process.stderr.write(`\rchecking images ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
+    });
+  }
   return root;
 }
 
@@ -98,7 +108,7 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     shots: opts.shots,
     evalSplit: opts.evalSplit,
   });
-  const dataRoot = await resolveData(suite, specs, opts, db, !!engine.prepareRun);
+  const dataRoot = await resolveData(suite, specs, opts, db, !!engine.prepareRun, getMethod);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };
   const workRoot = path.join(path.dirname(path.resolve(db)), 'runs');
   const prep = { engine, workRoot, getMethod, codeVersion: codeVersion() };
@@ -278,7 +288,12 @@ export async function runSpecs(
   }
 }
 
-/** markRunning -> executeRun -> saveRun (done), or saveRun (failed) with the error. Never throws for run errors. */
+/**
+ * markRunning -> executeRun -> saveRun (done), or saveRun (failed) with the error. Never throws for run
+ * errors; a results database that cannot be written (disk full, read-only: ClsrlError STORAGE) ends the
+ * sweep with that error instead, as recording the failure would fail the same way. Nothing is
+ * half-written: each saveRun is one transaction.
+ */
 export async function runAndStore(
   spec: RunSpec,
   ctx: RunContext,
@@ -293,8 +308,9 @@ export async function runAndStore(
     store.saveRun(record);
     return { outcome: { status: 'done', record, ms: Date.now() - started } };
   } catch (e) {
+    if (e instanceof ClsrlError && e.code === 'STORAGE') throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    store.saveRun(failedRecord(spec, msg, startedAt, ctx.codeVersion));
+    store.saveRun(failedRecord(spec, msg, startedAt, ctx.codeVersion)); // throws STORAGE (a clear error) if the DB cannot be written
     return { outcome: { status: 'failed', error: msg, ms: Date.now() - started }, error: e };
   }
 }

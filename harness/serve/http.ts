@@ -2,7 +2,8 @@
 // JSON bodies, JSON replies, bearer-token checks and a listen/close wrapper. No routing framework.
 
 import http from 'http';
-import type { AddressInfo } from 'net';
+import net, { type AddressInfo } from 'net';
+import { promises as dns } from 'dns';
 import { timingSafeEqual } from 'crypto';
 import { ClsrlError } from '../errors';
 
@@ -78,16 +79,45 @@ export function sendError(res: http.ServerResponse, err: unknown): void {
   sendJson(res, 500, { error: { message, type: 'server_error', code: 500 } });
 }
 
-/** True when `host` only accepts connections from this machine. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+/** True when `address` (an IP literal) is a loopback address: 127.0.0.0/8, ::1, or IPv4-mapped 127/8. */
+export function isLoopbackAddress(address: string): boolean {
+  const family = net.isIP(address);
+  if (family === 4) return address.split('.')[0] === '127';
+  if (family === 6) {
+    const a = address.toLowerCase();
+    if (a.startsWith('::ffff:') && net.isIPv4(a.slice(7))) return isLoopbackAddress(a.slice(7));
+    return LOOPBACK6.check(a, 'ipv6');
+  }
+  return false;
+}
+const LOOPBACK6 = new net.BlockList();
+LOOPBACK6.addAddress('::1', 'ipv6');
+
+/**
+ * True when `host` only accepts connections from this machine, decided on the addresses it resolves to
+ * (every one must be loopback), never on how the name is spelled: `127.example.com` is whatever DNS says.
+ */
+export async function isLoopback(host: string): Promise<boolean> {
+  if (net.isIP(host)) return isLoopbackAddress(host);
+  let addrs: { address: string }[];
+  try {
+    addrs = await dns.lookup(host, { all: true });
+  } catch (err) {
+    throw new ClsrlError('BAD_FLAG', `--host ${JSON.stringify(host)} does not resolve to an address (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      hint: 'pass an IP address such as 127.0.0.1, or a name this machine resolves',
+    });
+  }
+  return addrs.length > 0 && addrs.every((a) => isLoopbackAddress(a.address));
 }
 
-/** Rejects with 401 unless the request carries `Authorization: Bearer <token>` (constant-time compare). */
+/**
+ * Rejects with 401 unless the request carries `Authorization: Bearer <token>` (constant-time compare).
+ * The scheme name is case-insensitive (RFC 7235 section 2.1), the token is compared exactly.
+ */
 export function checkBearer(req: http.IncomingMessage, token: string | undefined): void {
   if (!token) return;
-  const header = req.headers.authorization ?? '';
-  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const m = /^bearer +(.*)$/is.exec(req.headers.authorization ?? '');
+  const given = Buffer.from(m ? m[1].trim() : '');
   const want = Buffer.from(token);
   if (given.length !== want.length || !timingSafeEqual(given, want)) {
     throw new HttpError(401, 'missing or wrong bearer token (send "Authorization: Bearer <token>")', 'authentication_error');
@@ -95,9 +125,9 @@ export function checkBearer(req: http.IncomingMessage, token: string | undefined
 }
 
 /** Refuses to bind beyond loopback without a token: anyone on the network could otherwise use the server. */
-export function requireTokenBeyondLoopback(host: string, token: string | undefined, what: string): void {
-  if (!isLoopback(host) && !token) {
-    throw new ClsrlError('BAD_FLAG', `${what} bound to ${host} needs a token`, {
+export async function requireTokenBeyondLoopback(host: string, token: string | undefined, what: string): Promise<void> {
+  if (!token && !(await isLoopback(host))) {
+    throw new ClsrlError('BAD_FLAG', `${what} bound to ${host} needs a token (it is not a loopback address)`, {
       hint: 'pass --token (or set CLSRL_TOKEN), or bind to 127.0.0.1',
     });
   }

@@ -1,16 +1,21 @@
 // An OpenAI-compatible server over any clsrl engine (`clsrl serve --engine tiny`): POST
 // /v1/chat/completions (one image as a base64 data URL + text), GET /v1/models, GET /health.
-// Images are written to a content-addressed folder because engines take absolute image paths.
-// Not a full OpenAI API: no streaming, tools, logprobs or top_p other than 1. repetition_penalty (vLLM's
-// extension) is applied when the engine supports it (tiny), else only 1 is accepted.
+// Each request is validated on its own before it joins a batch (JSON fields, the image decodes, the
+// engine's checkPrompt: e.g. the prompt fits the context), so a bad request fails alone with a 400 that
+// names its field and never a server path. Engines take image paths: received images live in a bounded
+// content-addressed cache (serve/image-cache.ts). Not a full OpenAI API: no streaming, tools, logprobs
+// or top_p other than 1. repetition_penalty (vLLM's extension) is applied when the engine supports it
+// (tiny), else only 1 is accepted.
 
-import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import http from 'http';
+import sharp from 'sharp';
 import { createHash, randomBytes } from 'crypto';
 import type { Completion, Engine, GenerateOptions, LoadedModel, PromptInput } from '../contracts';
+import { ClsrlError } from '../errors';
 import { checkBearer, HttpError, listen, readJson, requireTokenBeyondLoopback, sendError, sendJson, type RunningServer } from './http';
+import { IMAGE_CACHE_DEFAULTS, ImageCache, type CachedImage, type ImageCacheLimits } from './image-cache';
 
 export interface OpenAIServerOptions {
   engine: Engine;
@@ -20,8 +25,10 @@ export interface OpenAIServerOptions {
   host?: string;
   port?: number;
   token?: string;
-  /** Where decoded images are kept, named by content hash. */
+  /** Root of the received-image cache; this server keeps its files in a folder of its own below it. */
   imageDir?: string;
+  /** Bounds of the received-image cache (least recently used images are evicted). */
+  imageCache?: Partial<ImageCacheLimits>;
   maxBodyBytes?: number;
   /** Greedy requests arriving together are generated in one engine call, up to this many prompts. */
   maxBatch?: number;
@@ -37,32 +44,43 @@ export function defaultImageDir(): string {
   return path.join(os.tmpdir(), 'clsrl-serve-images');
 }
 
-/** The file a data URL's bytes are stored in: `<dir>/<sha256 of bytes><ext>`. */
-export function imageCachePath(dir: string, bytes: Buffer, mime: string): string {
-  return path.join(dir, createHash('sha256').update(bytes).digest('hex') + (EXT[mime] ?? '.img'));
+/** The cache file name of an image's bytes: `<sha256 of bytes><ext>`. */
+export function imageCacheName(bytes: Buffer, mime: string): string {
+  return createHash('sha256').update(bytes).digest('hex') + (EXT[mime] ?? '.img');
 }
 
-/** Decodes `data:<mime>;base64,<data>` and stores it once; returns the absolute path. */
-export function storeDataUrl(dir: string, url: string, field: string): string {
+/** A decoded data URL, not yet on disk. */
+export interface ImagePart {
+  bytes: Buffer;
+  mime: string;
+  /** Where it was in the request (for messages). */
+  field: string;
+}
+
+/** Decodes `data:<mime>;base64,<data>` (no file is written). */
+export function parseDataUrl(url: string, field: string): ImagePart {
   const m = /^data:([\w/+.-]+);base64,(.*)$/s.exec(url);
   if (!m) throw new HttpError(400, `${field} must be a base64 data URL (data:image/png;base64,...); remote URLs are not fetched`);
   const mime = m[1].toLowerCase();
   if (!EXT[mime]) throw new HttpError(400, `${field}: unsupported image type ${mime}`);
   const bytes = Buffer.from(m[2], 'base64');
   if (bytes.length === 0) throw new HttpError(400, `${field}: empty image`);
-  const file = imageCachePath(dir, bytes, mime);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, file);
-  }
-  return file;
+  return { bytes, mime, field };
 }
 
-interface ParsedRequest {
+/** 400 unless the bytes decode as an image (the whole image, so a truncated file fails here, not in a batch). */
+export async function checkImageDecodes(img: ImagePart): Promise<void> {
+  try {
+    await sharp(img.bytes).raw().toBuffer();
+  } catch (err) {
+    throw new HttpError(400, `${img.field}: the ${img.mime} image does not decode (${(err as Error).message})`);
+  }
+}
+
+export interface ParsedRequest {
   model: string;
-  prompt: PromptInput;
+  image: ImagePart;
+  text: string;
   gen: GenerateOptions;
 }
 
@@ -73,8 +91,8 @@ function num(body: Record<string, unknown>, key: string, fallback: number, check
   return v;
 }
 
-/** Validates a chat request: the last user message must hold exactly one image and some text. */
-export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxTokens: number, repetitionPenalty = false): ParsedRequest {
+/** Validates a chat request (pure: nothing is written): the last user message must hold exactly one image and some text. */
+export function parseChatRequest(raw: unknown, defaultMaxTokens: number, repetitionPenalty = false): ParsedRequest {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'body must be a JSON object');
   const body = raw as Record<string, unknown>;
   if (typeof body.model !== 'string') throw new HttpError(400, 'field "model" must be a string');
@@ -86,11 +104,11 @@ export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxToken
   const field = `messages[${idx}].content`;
   if (!Array.isArray(content)) throw new HttpError(400, `${field} must be an array of parts with one image_url part (the engine classifies images)`);
   const texts: string[] = [];
-  const images: string[] = [];
+  const images: ImagePart[] = [];
   content.forEach((part, j) => {
     const p = part as { type?: unknown; text?: unknown; image_url?: { url?: unknown } };
     if (p?.type === 'text' && typeof p.text === 'string') texts.push(p.text);
-    else if (p?.type === 'image_url' && typeof p.image_url?.url === 'string') images.push(storeDataUrl(imageDir, p.image_url.url, `${field}[${j}].image_url.url`));
+    else if (p?.type === 'image_url' && typeof p.image_url?.url === 'string') images.push(parseDataUrl(p.image_url.url, `${field}[${j}].image_url.url`));
     else throw new HttpError(400, `${field}[${j}] must be {"type":"text","text":...} or {"type":"image_url","image_url":{"url":...}}`);
   });
   if (images.length !== 1) throw new HttpError(400, `${field} must hold exactly one image_url part, found ${images.length}`);
@@ -107,25 +125,31 @@ export function parseChatRequest(raw: unknown, imageDir: string, defaultMaxToken
     seed: num(body, 'seed', 0, (n) => Number.isInteger(n), 'an integer'),
     ...(penalty === 1 ? {} : { repetitionPenalty: penalty }),
   };
-  const text = texts.join('\n');
-  const id = createHash('sha256').update(images[0]).update('\0').update(text).digest('hex').slice(0, 16);
-  return { model: body.model, prompt: { id, image: images[0], text }, gen };
+  return { model: body.model, image: images[0], text: texts.join('\n'), gen };
+}
+
+/** A validated request ready for the engine. */
+interface Ready {
+  prompt: PromptInput;
+  gen: GenerateOptions;
 }
 
 interface Pending {
-  req: ParsedRequest;
+  req: Ready;
   resolve(c: Completion[]): void;
   reject(err: unknown): void;
 }
 
 /** Serialises engine calls (in-process engines are not re-entrant) and batches greedy requests with
- * equal sampling options. Sampled requests run alone so their seeded draws do not depend on batching. */
+ * equal sampling options. Sampled requests run alone so their seeded draws do not depend on batching.
+ * Requests are validated before they get here; should a batch still fail, each request is retried
+ * alone, so a failure reaches only the request that causes it. */
 class Batcher {
   private readonly queue: Pending[] = [];
   private busy = false;
   constructor(private readonly engine: Engine, private readonly model: LoadedModel, private readonly maxBatch: number) {}
 
-  submit(req: ParsedRequest): Promise<Completion[]> {
+  submit(req: Ready): Promise<Completion[]> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
       void this.drain();
@@ -146,21 +170,54 @@ class Batcher {
             else i++;
           }
         }
-        try {
-          const out = await this.engine.generate(this.model, batch.map((p) => p.req.prompt), first.req.gen);
-          batch.forEach((p, i) => p.resolve(out[i]));
-        } catch (err) {
-          batch.forEach((p) => p.reject(err));
-        }
+        await this.run(batch);
       }
     } finally {
       this.busy = false;
     }
   }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const out = await this.engine.generate(this.model, batch.map((p) => p.req.prompt), batch[0].req.gen);
+      batch.forEach((p, i) => p.resolve(out[i]));
+    } catch (err) {
+      if (batch.length === 1) batch[0].reject(err);
+      else for (const p of batch) await this.run([p]); // greedy: alone gives the same answer as batched
+    }
+  }
 }
 
-export function createOpenAIHandler(opts: OpenAIServerOptions): http.RequestListener {
-  const imageDir = opts.imageDir ?? defaultImageDir();
+/** A message with the cache's file paths replaced by the request field they came from. */
+function withoutPaths(message: string, file: string, field: string, dir: string): string {
+  return message.split(file).join(field).split(dir).join('<image cache>');
+}
+
+/** Validates one request fully before it may join a batch: image decodes, engine accepts the prompt. */
+async function prepare(parsed: ParsedRequest, engine: Engine, model: LoadedModel, images: ImageCache): Promise<{ ready: Ready; release(): void; file: string }> {
+  await checkImageDecodes(parsed.image);
+  let cached: CachedImage;
+  try {
+    cached = images.put(parsed.image.bytes, EXT[parsed.image.mime] ?? '.img');
+  } catch (err) {
+    throw new HttpError(503, `the server cannot store the image (${(err as NodeJS.ErrnoException).code ?? 'write error'}); try again later`, 'server_error');
+  }
+  const id = createHash('sha256').update(path.basename(cached.file)).update('\0').update(parsed.text).digest('hex').slice(0, 16);
+  const prompt: PromptInput = { id, image: cached.file, text: parsed.text };
+  try {
+    await engine.checkPrompt?.(model, prompt, parsed.gen);
+  } catch (err) {
+    cached.release();
+    if (err instanceof ClsrlError) {
+      const msg = withoutPaths(`${err.message}${err.hint ? ` (${err.hint})` : ''}`, cached.file, parsed.image.field, images.dir);
+      throw new HttpError(400, `the request cannot be served: ${msg}`);
+    }
+    throw err;
+  }
+  return { ready: { prompt, gen: parsed.gen }, release: cached.release, file: cached.file };
+}
+
+export function createOpenAIHandler(opts: OpenAIServerOptions, images: ImageCache): http.RequestListener {
   const maxBody = opts.maxBodyBytes ?? OPENAI_SERVER_DEFAULTS.maxBodyBytes;
   const batcher = new Batcher(opts.engine, opts.model, opts.maxBatch ?? OPENAI_SERVER_DEFAULTS.maxBatch);
   const created = Math.floor(Date.now() / 1000);
@@ -173,9 +230,18 @@ export function createOpenAIHandler(opts: OpenAIServerOptions): http.RequestList
         return sendJson(res, 200, { object: 'list', data: [{ id: opts.modelName, object: 'model', created, owned_by: 'clsrl' }] });
       }
       if (route !== 'POST /v1/chat/completions') throw new HttpError(404, `no route ${route} (POST /v1/chat/completions, GET /v1/models, GET /health)`);
-      const parsed = parseChatRequest(await readJson(req, maxBody), imageDir, opts.defaultMaxTokens ?? OPENAI_SERVER_DEFAULTS.defaultMaxTokens, !!opts.engine.repetitionPenalty);
+      const parsed = parseChatRequest(await readJson(req, maxBody), opts.defaultMaxTokens ?? OPENAI_SERVER_DEFAULTS.defaultMaxTokens, !!opts.engine.repetitionPenalty);
       if (parsed.model !== opts.modelName) throw new HttpError(404, `model "${parsed.model}" is not served here; this server serves "${opts.modelName}"`, 'not_found_error');
-      const completions = await batcher.submit(parsed);
+      const { ready, release, file } = await prepare(parsed, opts.engine, opts.model, images);
+      let completions: Completion[];
+      try {
+        completions = await batcher.submit(ready);
+      } catch (err) {
+        const msg = withoutPaths(err instanceof Error ? err.message : String(err), file, parsed.image.field, images.dir);
+        throw new HttpError(500, `generation failed: ${msg}`, 'server_error');
+      } finally {
+        release();
+      }
       const completionTokens = completions.reduce((s, c) => s + c.tokens.length, 0);
       sendJson(res, 200, {
         id: `chatcmpl-${randomBytes(8).toString('hex')}`,
@@ -189,8 +255,32 @@ export function createOpenAIHandler(opts: OpenAIServerOptions): http.RequestList
   };
 }
 
-export async function startOpenAIServer(opts: OpenAIServerOptions): Promise<RunningServer> {
+/** A running OpenAI-compatible server; `imageDir` is the folder of its image cache (removed by close). */
+export type RunningOpenAIServer = RunningServer & { imageDir: string };
+
+export async function startOpenAIServer(opts: OpenAIServerOptions): Promise<RunningOpenAIServer> {
   const host = opts.host ?? OPENAI_SERVER_DEFAULTS.host;
-  requireTokenBeyondLoopback(host, opts.token, 'the OpenAI-compatible server');
-  return listen(http.createServer(createOpenAIHandler(opts)), host, opts.port ?? OPENAI_SERVER_DEFAULTS.port);
+  await requireTokenBeyondLoopback(host, opts.token, 'the OpenAI-compatible server');
+  const root = opts.imageDir ?? defaultImageDir();
+  let images: ImageCache;
+  try {
+    images = new ImageCache(root, { ...IMAGE_CACHE_DEFAULTS, ...opts.imageCache });
+  } catch (err) {
+    throw new ClsrlError('EXTERNAL', `cannot create the image cache under ${root}: ${(err as Error).message}`, { hint: 'pass --image-dir a writable folder', cause: err });
+  }
+  let running: RunningServer;
+  try {
+    running = await listen(http.createServer(createOpenAIHandler(opts, images)), host, opts.port ?? OPENAI_SERVER_DEFAULTS.port);
+  } catch (err) {
+    images.close();
+    throw err;
+  }
+  return {
+    ...running,
+    imageDir: images.dir,
+    close: async () => {
+      await running.close();
+      images.close();
+    },
+  };
 }

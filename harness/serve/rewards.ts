@@ -49,6 +49,7 @@ export function parseScoreRequest(body: unknown, maxItems: number): ScoreItem[] 
       if (typeof item[key] !== 'string') throw new HttpError(400, `items[${i}].${key} must be a string`);
     }
     if (item.mathVerify !== undefined && typeof item.mathVerify !== 'boolean') throw new HttpError(400, `items[${i}].mathVerify must be a boolean`);
+    if ((item.label as string).trim() === '') throw new HttpError(400, `items[${i}].label must not be empty (every answer would count as correct)`);
     const out: ScoreItem = { method: item.method as string, completion: item.completion as string, label: item.label as string };
     if (item.mathVerify !== undefined) out.mathVerify = item.mathVerify as boolean;
     return out;
@@ -105,7 +106,7 @@ export function createRewardHandler(opts: RewardServerOptions = {}): http.Reques
 /** Starts the reward server; `close()` stops it. */
 export async function startRewardServer(opts: RewardServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? REWARD_SERVER_DEFAULTS.host;
-  requireTokenBeyondLoopback(host, opts.token, 'the reward server');
+  await requireTokenBeyondLoopback(host, opts.token, 'the reward server');
   const server = http.createServer(createRewardHandler(opts));
   return listen(server, host, opts.port ?? REWARD_SERVER_DEFAULTS.port);
 }

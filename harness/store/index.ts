@@ -15,7 +15,8 @@ import type {
   SettingName,
   TrainStepRecord,
 } from '../contracts';
-import { ClsrlError } from '../errors';
+import { ClsrlError, storageCondition, storageError } from '../errors';
+import { checkTables, openReadonly, refuseForeign } from './guard';
 import { num, real, specColumns, toRunRow, type DbPrediction, type DbRun, type DbStep } from './rows';
 import { currentVersion, migrate, READABLE_FROM, SCHEMA_VERSION } from './schema';
 
@@ -120,6 +121,16 @@ export interface OpenOptions {
 
 const pct = (num: number, den: number): number => (den === 0 ? 0 : (100 * num) / den);
 
+/** Runs `check` on a freshly opened database, closing it if the check throws. */
+function guarded(db: Database.Database, check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+}
+
 export class Store implements ResultsSource {
   readonly file: string;
   readonly db: Database.Database;
@@ -129,7 +140,11 @@ export class Store implements ResultsSource {
     this.db = db;
   }
 
-  /** Opens (creating folders and file unless readonly) and migrates the database at `file`. */
+  /**
+   * Opens (creating folders and file unless readonly) and migrates the database at `file`. A foreign
+   * SQLite file is refused, a clsrl one missing a table is named as damaged; read-only opens work on a
+   * read-only location too (see guard.ts); disk full / read-only while writing is a STORAGE error.
+   */
   static open(file: string, opts: OpenOptions = {}): Store {
     const abs = path.resolve(file);
     if (opts.readonly && !fs.existsSync(abs)) {
@@ -140,14 +155,17 @@ export class Store implements ResultsSource {
     let db: Database.Database;
     try {
       if (!opts.readonly) fs.mkdirSync(path.dirname(abs), { recursive: true });
-      db = new Database(abs, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+      db = opts.readonly ? openReadonly(abs, file) : new Database(abs);
       db.pragma('busy_timeout = 30000');
+      guarded(db, () => refuseForeign(db, file)); // before anything (journal mode, tables) changes the file
       if (!opts.readonly) {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       }
       db.pragma('foreign_keys = ON');
     } catch (e) {
+      if (e instanceof ClsrlError) throw e;
+      if (storageCondition(e) && !/NOTADB|CORRUPT/.test(String((e as { code?: string }).code))) throw storageError(e, 'cannot open results database', file);
       throw new ClsrlError('STORE', `cannot open results database ${file}: ${(e as Error).message}`, {
         hint: 'check the --db path and its permissions',
         cause: e,
@@ -158,15 +176,18 @@ export class Store implements ResultsSource {
         const v = currentVersion(db);
         if (v < READABLE_FROM || v > SCHEMA_VERSION) {
           throw new ClsrlError('STORE', `${file} has schema version ${v}, expected ${READABLE_FROM} to ${SCHEMA_VERSION}`, {
-            hint: v < SCHEMA_VERSION ? 'run a sweep on it once to migrate it' : 'update clsrl',
+            hint: v === 0 ? 'it holds no clsrl results yet; run a sweep with --db on it' : v < SCHEMA_VERSION ? 'run a sweep on it once to migrate it' : 'update clsrl',
           });
         }
       } else {
         migrate(db, file);
       }
+      const version = currentVersion(db);
+      if (version > 0) checkTables(db, file, version);
     } catch (e) {
       db.close();
       if (e instanceof ClsrlError) throw e;
+      if (storageCondition(e) && !/NOTADB|CORRUPT/.test(String((e as { code?: string }).code))) throw storageError(e, 'cannot write results database', file);
       throw new ClsrlError('STORE', `${file} is not a clsrl results database: ${(e as Error).message}`, {
         hint: 'pass another --db FILE',
         cause: e,
@@ -175,8 +196,32 @@ export class Store implements ResultsSource {
     return new Store(file, db);
   }
 
+  /**
+   * Closes the database. A writer that is the last connection checkpoints the write-ahead log and
+   * switches the file to rollback-journal mode, so a finished database is readable read-only anywhere
+   * (also where no -shm file can be created); with other connections open this is skipped (they finish it).
+   */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    if (!this.db.readonly && !this.db.memory) {
+      try {
+        this.db.pragma('busy_timeout = 0');
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+        this.db.pragma('journal_mode = DELETE');
+      } catch {
+        /* busy (another process has it open) or not writable: the next closer does it */
+      }
+    }
+    this.db.close();
+  }
+
+  /** Runs a write; disk full / read-only / I/O errors become a STORAGE error naming the database. */
+  private write<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw storageError(e, `cannot write ${what} to results database`, this.file);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -197,7 +242,7 @@ export class Store implements ResultsSource {
   /** Records that a run started (status running, attempts + 1). A done run is left untouched. */
   markRunning(spec: RunSpec, meta: { codeVersion: string; startedAt?: string }): void {
     const now = meta.startedAt ?? new Date().toISOString();
-    this.db
+    this.write(`the start of run ${spec.id}`, () => this.db
       .prepare(
         `INSERT INTO runs (id, suite, dataset, setting, shots, seed, method, engine, status, spec, config,
                            code_version, started_at, attempts)
@@ -207,7 +252,7 @@ export class Store implements ResultsSource {
                  code_version = @codeVersion, attempts = attempts + 1
          WHERE runs.status != 'done'`,
       )
-      .run({ ...specColumns(spec), codeVersion: meta.codeVersion, now });
+      .run({ ...specColumns(spec), codeVersion: meta.codeVersion, now }));
   }
 
   /**
@@ -341,7 +386,7 @@ export class Store implements ResultsSource {
       for (const c of r.cacheEntries ?? []) this.putCache(c);
       return true;
     });
-    return tx.immediate(rec);
+    return this.write(`run ${rec.spec.id}`, () => tx.immediate(rec));
   }
 
   private deleteRun(id: string): void {
@@ -396,9 +441,10 @@ export class Store implements ResultsSource {
   }
 
   putCache(c: EvalCacheEntry): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO eval_cache (key, engine, model_id, n, outputs, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(c.key, c.engine, c.modelId, c.outputs.length, JSON.stringify(c.outputs), new Date().toISOString());
+    this.write('an evaluation cache entry', () =>
+      this.db
+        .prepare('INSERT OR IGNORE INTO eval_cache (key, engine, model_id, n, outputs, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(c.key, c.engine, c.modelId, c.outputs.length, JSON.stringify(c.outputs), new Date().toISOString()));
   }
 
   // -------------------------------------------------------------------------------------------

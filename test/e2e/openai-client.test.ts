@@ -12,7 +12,7 @@ import { ClsrlError } from '../../harness/errors';
 import { createEngine } from '../../harness/engines/registry';
 import { OpenAIGenerator, createOpenAIEngine, resolveOpenAIOptions } from '../../harness/engines/openai';
 import { OpenAIClient, parseRetryAfter } from '../../harness/engines/openai/client';
-import { imageCachePath, startOpenAIServer } from '../../harness/serve/openai-server';
+import { imageCacheName, startOpenAIServer, type RunningOpenAIServer } from '../../harness/serve/openai-server';
 import { listen, type RunningServer } from '../../harness/serve/http';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-openai-'));
@@ -229,7 +229,7 @@ describe('openai client against a misbehaving loopback server', () => {
 
 describe('openai engine against clsrl serve', () => {
   let engine: Engine;
-  let server: RunningServer;
+  let server: RunningOpenAIServer;
   const imageDir = path.join(tmp, 'served-images');
 
   beforeAll(async () => {
@@ -249,7 +249,7 @@ describe('openai engine against clsrl serve', () => {
     ];
     const viaServer = await client.generate(await client.load(client.baseModel()), prompts, greedy);
     // The server hands the engine the content-addressed copy of each image.
-    const local = prompts.map((p) => ({ ...p, image: imageCachePath(imageDir, fs.readFileSync(p.image), p.image.endsWith('.png') ? 'image/png' : 'image/jpeg') }));
+    const local = prompts.map((p) => ({ ...p, image: path.join(server.imageDir, imageCacheName(fs.readFileSync(p.image), p.image.endsWith('.png') ? 'image/png' : 'image/jpeg')) }));
     const direct = await engine.generate(await engine.load(engine.baseModel()), local, greedy);
     expect(viaServer.map((c) => c.map((x) => [x.text, x.finishReason]))).toEqual(direct.map((c) => c.map((x) => [x.text, x.finishReason])));
     expect(local.every((p) => fs.existsSync(p.image))).toBe(true);

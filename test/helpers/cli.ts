@@ -20,9 +20,9 @@ export interface CliResult {
 export const CLI_TIMEOUT_MS = 10 * 60_000;
 
 /** Runs `clsrl args...` to completion (CLSRL_DATA cleared unless given). */
-export function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function cli(args: string[], opts: { env?: Record<string, string>; cwd?: string; timeoutMs?: number; bin?: string } = {}): CliResult {
   const env: NodeJS.ProcessEnv = { ...process.env, CLSRL_DATA: '', FORCE_COLOR: '0', ...opts.env };
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env, encoding: 'utf8', timeout: opts.timeoutMs ?? CLI_TIMEOUT_MS });
+  const r = spawnSync(process.execPath, [opts.bin ?? BIN, ...args], { cwd: opts.cwd ?? REPO, env, encoding: 'utf8', timeout: opts.timeoutMs ?? CLI_TIMEOUT_MS });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -69,4 +69,51 @@ export function writeSuite(dir: string, suite: SuiteDef): string {
   const file = path.join(dir, `${suite.name}.json`);
   fs.writeFileSync(file, JSON.stringify(suite, null, 2));
   return file;
+}
+
+export interface CliServer {
+  /** What the server printed with --json ({url, ...}). */
+  info: { url: string; model?: string };
+  child: ReturnType<typeof spawn>;
+  stderr(): string;
+  /** SIGTERM, then the exit code (the server closes cleanly on SIGTERM). */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `clsrl <serve|serve-rewards> ... --json` and resolves once it prints where it listens. */
+export function cliServer(args: string[], opts: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliServer> {
+  const child = spawn(process.execPath, [BIN, ...args, '--json'], {
+    cwd: REPO,
+    env: { ...process.env, CLSRL_DATA: '', CLSRL_TOKEN: '', FORCE_COLOR: '0', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${opts.timeoutMs ?? 60_000} ms:\n${err}`));
+    }, opts.timeoutMs ?? 60_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      resolve({
+        info: JSON.parse(out.slice(0, nl)),
+        child,
+        stderr: () => err,
+        stop: () => {
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+          return exited;
+        },
+      });
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited ${code} before listening:\n${err}`));
+    });
+  });
 }

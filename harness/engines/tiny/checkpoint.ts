@@ -91,23 +91,35 @@ export function loadCheckpoint(dir: string): Checkpoint {
   if (buf.length < 8) bad('file too short');
   const hlen = Number(buf.readBigUInt64LE(0));
   if (8 + hlen > buf.length) bad('header length past end of file');
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+  let header: Record<string, { dtype?: unknown; shape?: unknown; data_offsets?: unknown }> = {};
   try {
     header = JSON.parse(buf.subarray(8, 8 + hlen).toString('utf8'));
   } catch {
     bad('header is not valid JSON');
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) bad('header is not a JSON object');
   const base = 8 + hlen;
+  const dataBytes = buf.length - base;
   const params = new Float32Array(lay.total);
   for (const s of lay.specs) {
     const e = header[s.name];
-    if (!e) bad(`tensor '${s.name}' missing`);
-    if (e.dtype !== 'F32') bad(`tensor '${s.name}' has dtype ${e.dtype}, expected F32`);
-    if (e.shape.join(',') !== s.shape.join(',')) bad(`tensor '${s.name}' has shape [${e.shape}], expected [${s.shape}]`);
-    const [b0, b1] = e.data_offsets;
-    if (b1 - b0 !== s.size * 4 || base + b1 > buf.length) bad(`tensor '${s.name}' has bad data_offsets`);
+    if (typeof e !== 'object' || e === null) bad(`tensor '${s.name}' missing`);
+    if (e.dtype !== 'F32') bad(`tensor '${s.name}' has dtype ${JSON.stringify(e.dtype)}, expected F32`);
+    if (!Array.isArray(e.shape) || e.shape.join(',') !== s.shape.join(',')) bad(`tensor '${s.name}' has shape ${JSON.stringify(e.shape)}, expected [${s.shape}]`);
+    // safetensors: offsets are [begin, end) within the data section, after the header (never into it)
+    const off = e.data_offsets;
+    if (!Array.isArray(off) || off.length !== 2 || !off.every((x) => Number.isSafeInteger(x))) bad(`tensor '${s.name}' has data_offsets ${JSON.stringify(off)}, expected two integers`);
+    const [b0, b1] = off as [number, number];
+    if (b0 < 0 || b1 > dataBytes || b1 - b0 !== s.size * 4) {
+      bad(`tensor '${s.name}' has data_offsets [${b0}, ${b1}]: expected ${s.size * 4} bytes within the data section (0..${dataBytes})`);
+    }
     const bytes = buf.subarray(base + b0, base + b1);
     params.set(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), s.offset);
+  }
+  const nonFinite = params.findIndex((x) => !Number.isFinite(x));
+  if (nonFinite >= 0) {
+    const spec = lay.specs.find((s) => nonFinite >= s.offset && nonFinite < s.offset + s.size);
+    bad(`tensor '${spec?.name}' holds a non-finite weight (${params[nonFinite]} at element ${nonFinite - (spec?.offset ?? 0)})`);
   }
   return { cfg, params, tok };
 }

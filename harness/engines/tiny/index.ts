@@ -2,14 +2,15 @@
 // logprobs, step with token weights) on ONNX Runtime. Entry point: createTinyEngine(opts).
 // Models are flat Float32Array parameters; sessions are shared by every model of the same config.
 
+import * as fs from 'fs';
 import * as path from 'path';
 import type {
   Completion, Engine, GenerateOptions, LoadedModel, ModelRef, OptimizerConfig, OptimizerHandle, PromptInput, StepStats, TokenSeq,
 } from '../../contracts';
 import { ClsrlError } from '../../errors';
 import { loadImage } from '../../images';
-import { patchify, runRows, type Row } from './batch';
-import { hasCheckpoint, fingerprintOf, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { checkLength, patchify, runRows, type Row } from './batch';
+import { CONFIG_FILE, WEIGHTS_FILE, hasCheckpoint, fingerprintOf, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { resolveConfig, type TinyConfig } from './config';
 import { generateAll, type GenPrompt } from './generate';
 import { AdamW } from './optimizer';
@@ -152,6 +153,12 @@ export class TinyEngine implements Engine {
     return generateAll(this.runtime, m.cfg, m.params, this.tok, gp, opts);
   }
 
+  async checkPrompt(model: LoadedModel, prompt: PromptInput): Promise<void> {
+    const m = this.check(model);
+    await this.patches(m, prompt);
+    checkLength(m.cfg, this.tok.encodePrompt(prompt.text).length + 1, 'the prompt'); // as generate checks it
+  }
+
   async logprobs(model: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]): Promise<number[][]> {
     const m = this.check(model);
     const rows = await this.rows(m, prompts, seqs, null);
@@ -241,10 +248,20 @@ export class TinyEngine implements Engine {
   }
 }
 
-/** Creates the engine: base model from `checkpoint`, else models/tiny-base/, else random weights. */
+/**
+ * Creates the engine: base model from `checkpoint`, else the shipped models/tiny-base/; random weights
+ * only when asked for (a `config` or `merges` option), never as a silent stand-in for a missing file.
+ */
 export async function createTinyEngine(raw: Record<string, unknown> = {}): Promise<TinyEngine> {
   const opts = parseOptions(raw);
-  const ckDir = opts.checkpoint ?? (opts.config === undefined && opts.merges === undefined && hasCheckpoint(BASE_CHECKPOINT_DIR) ? BASE_CHECKPOINT_DIR : undefined);
+  const random = opts.config !== undefined || opts.merges !== undefined;
+  if (opts.checkpoint === undefined && !random && !hasCheckpoint(BASE_CHECKPOINT_DIR)) {
+    const missing = [CONFIG_FILE, WEIGHTS_FILE].filter((f) => !fs.existsSync(path.join(BASE_CHECKPOINT_DIR, f)));
+    throw new ClsrlError('NOT_FOUND', `the tiny engine's shipped base model is incomplete: ${missing.map((f) => path.join(BASE_CHECKPOINT_DIR, f)).join(' and ')} missing`, {
+      hint: 'restore it (git checkout models/tiny-base), pass --engine-opt checkpoint=DIR, or --engine-opt config={} for randomly initialised weights',
+    });
+  }
+  const ckDir = opts.checkpoint ?? (random ? undefined : BASE_CHECKPOINT_DIR);
   if (ckDir) {
     const ck = loadCheckpoint(ckDir);
     if (opts.config) {
