@@ -30,8 +30,8 @@ import { zeroShotAccuracy, type TaskAccuracy } from './pretrain-eval';
 
 /** Pretraining recipes: v3 made the shipped checkpoint; v4 (issue 15) puts the zero-shot gap in how the model answers. */
 const RECIPES = {
-  v3: { corpus: 'suites/synthetic/corpus.ts', imagesPerClass: DEFAULT_WORLD.pretrain, batch: corpusBatch, kinds: KIND_WEIGHTS as Record<string, number>, thinkStyles: undefined },
-  v4: { corpus: 'suites/synthetic/corpus-v4.ts', imagesPerClass: 200, batch: corpusBatchV4, kinds: KIND_WEIGHTS_V4 as Record<string, number>, thinkStyles: THINK_STYLES_V4 as Record<string, number> },
+  v3: { corpus: 'suites/synthetic/corpus.ts', imagesPerClass: DEFAULT_WORLD.pretrain, openVocab: 0, batch: corpusBatch, kinds: KIND_WEIGHTS as Record<string, number>, thinkStyles: undefined },
+  v4: { corpus: 'suites/synthetic/corpus-v4.ts', imagesPerClass: 200, openVocab: 12, batch: corpusBatchV4, kinds: KIND_WEIGHTS_V4 as Record<string, number>, thinkStyles: THINK_STYLES_V4 as Record<string, number> },
 } as const;
 type RecipeName = keyof typeof RECIPES;
 
@@ -52,6 +52,7 @@ const argv = yargs(hideBin(process.argv))
   .option('vision-batch', { type: 'number', default: 128, describe: 'stage 1: images per update' })
   .option('vision-lr', { type: 'number', default: 3e-3, describe: 'stage 1: peak learning rate (cosine after 30 warmup steps)' })
   .option('pos-init', { choices: ['sinusoid', 'random'] as const, default: 'sinusoid' as const, describe: 'initial text position table: sinusoids (every position starts distinct) or the engine\'s random init' })
+  .option('open-vocab', { type: 'number', describe: 'pretraining images per open-vocabulary concept (SynthThings, 1,078 concepts; 0 = none; default: the recipe\'s, v3 0, v4 12)' })
   .option('images-per-class', { type: 'number', describe: 'pretraining images per class to render and train on (default: the recipe\'s, v3 120, v4 200)' })
   .option('arena-sessions', { type: 'number', default: 12, describe: 'train-graph sessions kept warm (each batch shape is one; ~0.4 GB each)' })
   .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
@@ -213,7 +214,7 @@ async function visionStage(model: TinyModel, images: readonly PretrainImage[], d
 
 /** Options a resumed run must share with the interrupted one. */
 function resumeKey(): string {
-  const keep = ['recipe', 'seed', 'steps', 'batch', 'lr', 'warmup', 'merges', 'bpe-examples', 'prompt-dropout', 'vision-steps', 'vision-batch', 'vision-lr', 'pos-init', 'images-per-class', 'config', 'init', 'init-vision'] as const;
+  const keep = ['recipe', 'seed', 'steps', 'batch', 'lr', 'warmup', 'merges', 'bpe-examples', 'prompt-dropout', 'vision-steps', 'vision-batch', 'vision-lr', 'pos-init', 'images-per-class', 'open-vocab', 'config', 'init', 'init-vision'] as const;
   return JSON.stringify(keep.map((k) => [k, argv[k] ?? null]));
 }
 
@@ -223,9 +224,11 @@ async function main(): Promise<void> {
   log(`materialising the synthetic world (${WORLD_VERSION}) with pretraining images into ${argv.cache}`);
   const recipe = RECIPES[argv.recipe];
   const world = { ...DEFAULT_WORLD, pretrain: argv['images-per-class'] ?? recipe.imagesPerClass };
-  const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world, pretrain: true });
-  const images = pretrainImages(argv.cache, world);
-  log(`${images.length} pretraining images over ${TASK_NAMES.length} tasks`);
+  const openVocab = argv['open-vocab'] ?? recipe.openVocab;
+  const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world, pretrain: true, openVocab });
+  const images = pretrainImages(argv.cache, world, TASK_NAMES, openVocab);
+  const concepts = new Set(images.map((i) => `${i.task}|${i.classname}`)).size;
+  log(`${images.length} pretraining images over ${TASK_NAMES.length} tasks${openVocab > 0 ? ` and the open vocabulary (${openVocab} per concept)` : ''}: ${concepts} concepts`);
 
   const config: Partial<TinyConfig> = argv.config ? JSON.parse(argv.config) : {};
   const initDir = argv.init !== undefined ? path.resolve(argv.init) : undefined;
@@ -301,6 +304,7 @@ async function main(): Promise<void> {
   const record: PretrainRecord = {
     seed: argv.seed, steps: argv.steps, batch: argv.batch, lr: argv.lr, warmup: argv.warmup, threads: argv.threads,
     config: engine.config, world, worldVersion: WORLD_VERSION, images: images.length, kinds: recipe.kinds,
+    ...(openVocab > 0 ? { openVocab: { perConcept: openVocab, concepts } } : {}),
     ...(argv.recipe !== 'v3' ? { recipe: argv.recipe, ...(recipe.thinkStyles ? { thinkStyles: recipe.thinkStyles } : {}) } : {}),
     ...(argv['init-vision'] !== undefined ? { initVision: argv['init-vision'] } : {}),
     ...(argv.init !== undefined ? { init: argv.init } : {}),

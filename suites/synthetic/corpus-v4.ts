@@ -20,7 +20,7 @@ import type { Rng } from './prng';
 import type { PretrainImage } from './materialise';
 import { thinkNotes } from './corpus';
 import type { SynthTask } from './task';
-import { taskByName } from './world';
+import { anyTaskByName } from './world';
 
 export type CorpusV4Kind = 'caption' | 'attribute' | 'name' | 'choice' | 'think';
 export type ThinkStyle = 'careful' | 'hasty' | 'verbose';
@@ -149,7 +149,7 @@ export function thinkTarget(task: SynthTask, label: number, listed: readonly num
 }
 
 export function corpusExampleV4(img: PretrainImage, rng: Rng, kind: CorpusV4Kind = pickWeighted(rng, KIND_WEIGHTS_V4)): CorpusV4Example {
-  const task = taskByName(img.task);
+  const task = anyTaskByName(img.task);
   const label = img.label;
   const cls = task.classes[label];
   const base = { kind, task: task.name, image: img.absPath };

@@ -5,7 +5,8 @@
 import { corpusBatchV4, corpusExampleV4, hastyPick, listClasses, plainName, thinkTarget, THINK_STYLES_V4 } from '../../suites/synthetic/corpus-v4';
 import type { PretrainImage } from '../../suites/synthetic/materialise';
 import { rngFrom } from '../../suites/synthetic/prng';
-import { TASKS, taskByName } from '../../suites/synthetic/world';
+import { OPEN_TASKS, TASKS, anyTaskByName, taskByName } from '../../suites/synthetic/world';
+import { pretrainImages } from '../../suites/synthetic/materialise';
 
 const images: PretrainImage[] = TASKS.flatMap((t) => t.classes.map((c, label) => ({ task: t.name, label, classname: c.name, absPath: `/x/${t.folder}/${label}.png` })));
 const norm = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, ' ');
@@ -68,5 +69,22 @@ describe('corpus v4', () => {
     expect(thinkTarget(t, label, listed, 'careful', shown)).toBe('<think>colour red, shape circle.</think><answer>red ball</answer>');
     expect(thinkTarget(t, label, listed, 'verbose', shown)).toMatch(/<answer>red ball<\/answer>$/);
     expect(THINK_STYLES_V4.hasty).toBeGreaterThan(THINK_STYLES_V4.careful); // the habit is what greedy decoding follows
+  });
+
+  test('the open vocabulary: over 1,000 drawn concepts, none a task label, only for pretraining', () => {
+    const things = anyTaskByName('SynthThings');
+    expect(OPEN_TASKS).toContain(things);
+    expect(() => taskByName('SynthThings')).toThrow(); // never a task a suite can name
+    expect(things.classes.length).toBeGreaterThanOrEqual(1000);
+    expect(new Set(things.classes.map((c) => c.name)).size).toBe(things.classes.length);
+    expect(new Set(things.classes.map((_, i) => things.describe(i))).size).toBe(things.classes.length);
+    for (const c of things.classes) expect(labels.has(norm(c.name))).toBe(false);
+    const world = { seed: 1, train: 1, val: 1, test: 1, pretrain: 2 };
+    const imgs = pretrainImages('/nowhere', world, ['SynthSat'], 3);
+    expect(imgs.filter((i) => i.task === 'SynthThings')).toHaveLength(3 * things.classes.length);
+    expect(pretrainImages('/nowhere', world, ['SynthSat'])).toHaveLength(2 * taskByName('SynthSat').classes.length);
+    const e = corpusExampleV4(imgs[imgs.length - 1], rngFrom('o'), 'think');
+    expect(e.task).toBe('SynthThings');
+    expect(e.prompt).toContain(/<answer>(.*)<\/answer>$/.exec(e.target)?.[1]);
   });
 });
