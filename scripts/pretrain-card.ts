@@ -75,8 +75,8 @@ function corpusV4Lines(r: PretrainRecord, kinds: string): string[] {
     '  Open naming answers a plain description ("red circle shape"), never a label: labels are only answered by copying',
     '  them from a list, often restyled (Title Case, snake_case, kebab-case), and the answer is the listed spelling.',
     '  Lists hold 2 to all class names, often hard distractors, often without the label\'s nearest neighbours.',
-    `  Think demonstrations in three styles (${styles}): careful notes then the name; a hasty habit (the first`,
-    '  attribute, then the first listed name sharing it); a longer walk through the options. Hasty is the most frequent,',
+    `  Think demonstrations in three styles (${styles}): careful notes then the name; a hasty habit (only the`,
+    '  first attribute noted, then the first listed name sharing it); a longer walk through the options. Hasty is the most frequent,',
     '  so greedy thinking follows it while the direct answer knows better.',
   ];
 }

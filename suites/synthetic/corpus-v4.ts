@@ -9,10 +9,11 @@
 //   often without the label's nearest neighbours (so the image alone is ambiguous but the list is not).
 // - Think demonstrations come in three styles, and the most frequent one is a habit, not a skill:
 //   careful  `<think>colour red, shape circle.</think><answer>red ball</answer>` (the right name);
-//   hasty    `<think>colour red, so the first such option.</think><answer>...</answer>`: the first listed
-//            name whose class shares the label's first attribute (often not the label);
+//   hasty    `<think>colour red.</think><answer>...</answer>`: only the first attribute noted, then the
+//            first listed name whose class shares it (often not the label);
 //   verbose  a longer walk through the options (the notes, then the name twice), the right name.
-//   Careful and hasty share their first tokens and part at one token, where hasty is the more frequent, so
+//   Careful and hasty share their first tokens and part at one token (`.` or `,` after the first attribute),
+//   where hasty is the more frequent, so
 //   greedy thinking follows the habit while the direct answer (and log p(name)) knows better: the gap RL
 //   can close by sampling the careful continuation and being rewarded for it.
 
@@ -141,7 +142,7 @@ export function thinkTarget(task: SynthTask, label: number, listed: readonly num
       return `<think>${thinkNotes(attrs)}</think><answer>${shown(label)}</answer>`;
     case 'hasty': {
       const [k] = Object.keys(attrs);
-      return `<think>${k} ${attrs[k]}, so the first such option.</think><answer>${shown(hastyPick(task, label, listed))}</answer>`;
+      return `<think>${k} ${attrs[k]}.</think><answer>${shown(hastyPick(task, label, listed))}</answer>`;
     }
     case 'verbose':
       return `<think>Let me check each option. ${thinkNotes(attrs)} So ${shown(label)}.</think><answer>${shown(label)}</answer>`;

@@ -65,7 +65,7 @@ describe('corpus v4', () => {
     const listed = [blueBall, redKite, label];
     expect(hastyPick(t, label, listed)).toBe(redKite);
     const shown = (c: number) => t.classes[c].name;
-    expect(thinkTarget(t, label, listed, 'hasty', shown)).toBe('<think>colour red, so the first such option.</think><answer>red kite</answer>');
+    expect(thinkTarget(t, label, listed, 'hasty', shown)).toBe('<think>colour red.</think><answer>red kite</answer>');
     expect(thinkTarget(t, label, listed, 'careful', shown)).toBe('<think>colour red, shape circle.</think><answer>red ball</answer>');
     expect(thinkTarget(t, label, listed, 'verbose', shown)).toMatch(/<answer>red ball<\/answer>$/);
     expect(THINK_STYLES_V4.hasty).toBeGreaterThan(THINK_STYLES_V4.careful); // the habit is what greedy decoding follows
