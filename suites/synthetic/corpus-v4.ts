@@ -101,15 +101,19 @@ function shared(task: SynthTask, a: number, b: number): number {
   return Object.keys(x).filter((k) => x[k] === y[k]).length;
 }
 
+/** Longest list: every class of a task (at most 30), 30 of the open vocabulary's 1,078 (prompts fit the context). */
+export const MAX_LIST = 30;
+
 /**
- * Class indices of a list for `label`: 2 to all classes, always the label. Half the lists take their
+ * Class indices of a list for `label`: 2 to all classes (at most MAX_LIST), always the label. Half the lists take their
  * distractors hardest first (most shared attributes); a third of those then drop the label's nearest
  * neighbours, so the image alone would be ambiguous while the list is not.
  */
 export function listClasses(task: SynthTask, label: number, rng: Rng): number[] {
   const C = task.classes.length;
+  const most = Math.min(C, MAX_LIST);
   const u = rng.next();
-  const k = u < 0.4 ? 2 + rng.int(Math.min(4, C - 1)) : u < 0.7 ? 2 + rng.int(C - 1) : C;
+  const k = u < 0.4 ? 2 + rng.int(Math.min(4, most - 1)) : u < 0.7 ? 2 + rng.int(most - 1) : most;
   let others = rng.shuffled([...Array(C).keys()].filter((c) => c !== label));
   if (rng.next() < 0.5) {
     others = others.map((c) => ({ c, s: shared(task, c, label) })).sort((p, q) => q.s - p.s).map((p) => p.c);

@@ -83,6 +83,9 @@ describe('corpus v4', () => {
     const imgs = pretrainImages('/nowhere', world, ['SynthSat'], 3);
     expect(imgs.filter((i) => i.task === 'SynthThings')).toHaveLength(3 * things.classes.length);
     expect(pretrainImages('/nowhere', world, ['SynthSat'])).toHaveLength(2 * taskByName('SynthSat').classes.length);
+    const rng = rngFrom('big');
+    const longest = Math.max(...Array.from({ length: 200 }, () => listClasses(things, 5, rng).length));
+    expect(longest).toBe(30); // fits the context, unlike a list of all 1,078
     const e = corpusExampleV4(imgs[imgs.length - 1], rngFrom('o'), 'think');
     expect(e.task).toBe('SynthThings');
     expect(e.prompt).toContain(/<answer>(.*)<\/answer>$/.exec(e.target)?.[1]);
