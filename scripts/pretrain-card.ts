@@ -41,7 +41,7 @@ export interface PretrainRecord {
   posInit?: 'sinusoid' | 'random';
   vision?: VisionRecord;
   /** Open-vocabulary pretraining images (recipe v4): per concept, and all concepts with the tasks' classes. */
-  openVocab?: { perConcept: number; concepts: number };
+  openVocab?: { perConcept: number; concepts: number; images: number };
   /** Corpus recipe (absent = v3, `suites/synthetic/corpus.ts`). */
   recipe?: string;
   /** Shares of the think styles (recipe v4). */
@@ -114,7 +114,7 @@ export function modelCard(r: PretrainRecord): string {
     '',
     '## Data',
     '',
-    `- World ${r.worldVersion}, seed ${r.world.seed}: ${r.images} pretraining images (${r.world.pretrain} per class of every task),`,
+    `- World ${r.worldVersion}, seed ${r.world.seed}: ${r.images - (r.openVocab?.images ?? 0)} pretraining images (${r.world.pretrain} per class of every task),`,
     '  rendered under the split key `pretrain`, so none is a train, val or test image of a task (checked by',
     '  `test/unit/synthetic.test.ts`).',
     ...(r.recipe === 'v4' ? corpusV4Lines(r, kinds) : [
@@ -123,7 +123,7 @@ export function modelCard(r: PretrainRecord): string {
       '  list; multiple choice lists 2 to all class names in formats unlike the tasks\' `Please choose one from list [ ... ].`;',
       '  think demonstrations answer `<think>attribute notes.</think><answer>name</answer>`.',
     ]),
-    ...(r.openVocab ? [`- Open vocabulary: ${r.openVocab.perConcept} pretraining images of each of the 1,078 SynthThings concepts (\`suites/synthetic/tasks-open.ts\`, never a task), ${r.openVocab.concepts} concepts in all with the tasks' classes.`] : []),
+    ...(r.openVocab ? [`- Open vocabulary: ${r.openVocab.perConcept} pretraining images of each of the 1,078 SynthThings concepts (\`suites/synthetic/tasks-open.ts\`, never a task; ${r.openVocab.images} images), ${r.openVocab.concepts} concepts in all with the tasks' classes.`] : []),
     ...(r.init ? [`- Continued pretraining: weights and tokenizer start from \`${r.init}\` (no vision stage).`] : []),
     ...(r.initVision ? [`- The vision tower is copied from \`${r.initVision}\` (no vision stage).`] : []),
     ...(r.resumedAt !== undefined ? [`- Interrupted and resumed from the intermediate checkpoint of step ${r.resumedAt} (\`--resume\`).`] : []),

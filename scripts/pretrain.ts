@@ -304,7 +304,7 @@ async function main(): Promise<void> {
   const record: PretrainRecord = {
     seed: argv.seed, steps: argv.steps, batch: argv.batch, lr: argv.lr, warmup: argv.warmup, threads: argv.threads,
     config: engine.config, world, worldVersion: WORLD_VERSION, images: images.length, kinds: recipe.kinds,
-    ...(openVocab > 0 ? { openVocab: { perConcept: openVocab, concepts } } : {}),
+    ...(openVocab > 0 ? { openVocab: { perConcept: openVocab, concepts, images: images.filter((i) => !TASK_NAMES.includes(i.task)).length } } : {}),
     ...(argv.recipe !== 'v3' ? { recipe: argv.recipe, ...(recipe.thinkStyles ? { thinkStyles: recipe.thinkStyles } : {}) } : {}),
     ...(argv['init-vision'] !== undefined ? { initVision: argv['init-vision'] } : {}),
     ...(argv.init !== undefined ? { init: argv.init } : {}),
