@@ -1,5 +1,9 @@
 // Issue 15's answer gates: the verdicts from per-task rows, the 2-name question, the listed test.
 
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { argmax, gateMeans, gateVerdicts, isListed, twoNameQuestion, type GateRow } from '../../scripts/gates-eval';
 import type { Question } from '../../harness/contracts';
 
@@ -34,4 +38,16 @@ describe('answer gates', () => {
     expect(isListed('cone with wings', ['winged_cone', 'halo_disc'])).toBe(false);
     expect(argmax([-3, -1, -1, -2])).toBe(1);
   });
+});
+
+describe('npm run gates', () => {
+  test('a folder without a checkpoint is a clear error naming the option, exit 1, nothing written', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'clsrl-gates-'));
+    const r = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/gates.ts', '--model', dir, '--write'], { encoding: 'utf8', cwd: path.join(__dirname, '..', '..') });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`--model ${dir}: no tiny checkpoint`);
+    expect(r.stderr).toContain('hint:');
+    expect(fs.readdirSync(dir)).toEqual([]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, 60000);
 });
