@@ -40,6 +40,17 @@ export interface PretrainRecord {
   /** Initial text position table ('sinusoid' or the engine's 'random'; absent in older records = random). */
   posInit?: 'sinusoid' | 'random';
   vision?: VisionRecord;
+  /** Open-vocabulary pretraining images (recipe v4): per concept, and all concepts with the tasks' classes. */
+  openVocab?: { perConcept: number; concepts: number; images: number };
+  /** Corpus recipe (absent = v3, `suites/synthetic/corpus.ts`). */
+  recipe?: string;
+  /** Shares of the think styles (recipe v4). */
+  thinkStyles?: Record<string, number>;
+  /** Checkpoint the run started from (continued pretraining), or whose vision tower it copied. */
+  init?: string;
+  initVision?: string;
+  /** Step an interrupted run was resumed from. */
+  resumedAt?: number;
   losses: { step: number; loss: number }[];
   zeroShot: TaskAccuracy[];
   meanZeroShot: number;
@@ -55,6 +66,19 @@ function sparkline(xs: number[]): string {
   const lo = Math.min(...xs);
   const hi = Math.max(...xs);
   return xs.map((x) => BARS[hi > lo ? Math.round(((x - lo) / (hi - lo)) * (BARS.length - 1)) : 0]).join('');
+}
+
+function corpusV4Lines(r: PretrainRecord, kinds: string): string[] {
+  const styles = Object.entries(r.thinkStyles ?? {}).map(([k, w]) => `${k} ${(w * 100).toFixed(0)}%`).join(', ');
+  return [
+    `- Examples drawn on the fly from a seeded stream, recipe v4 (\`suites/synthetic/corpus-v4.ts\`): ${kinds}.`,
+    '  Open naming answers a plain description ("red circle shape"), never a label: labels are only answered by copying',
+    '  them from a list, often restyled (Title Case, snake_case, kebab-case), and the answer is the listed spelling.',
+    '  Lists hold 2 to all class names, often hard distractors, often without the label\'s nearest neighbours.',
+    `  Think demonstrations in three styles (${styles}): careful notes then the name; a hasty habit (only the`,
+    '  first attribute noted, then the first listed name sharing it); a longer walk through the options. Hasty is the most frequent,',
+    '  so greedy thinking follows it while the direct answer knows better.',
+  ];
 }
 
 export function modelCard(r: PretrainRecord): string {
@@ -90,13 +114,19 @@ export function modelCard(r: PretrainRecord): string {
     '',
     '## Data',
     '',
-    `- World ${r.worldVersion}, seed ${r.world.seed}: ${r.images} pretraining images (${r.world.pretrain} per class of every task),`,
+    `- World ${r.worldVersion}, seed ${r.world.seed}: ${r.images - (r.openVocab?.images ?? 0)} pretraining images (${r.world.pretrain} per class of every task),`,
     '  rendered under the split key `pretrain`, so none is a train, val or test image of a task (checked by',
     '  `test/unit/synthetic.test.ts`).',
-    `- Examples drawn on the fly from a seeded stream (\`suites/synthetic/corpus.ts\`): ${kinds}.`,
-    '  Captions and attribute questions describe colours, shapes and parts; naming asks for the class name without a',
-    '  list; multiple choice lists 2 to all class names in formats unlike the tasks\' `Please choose one from list [ ... ].`;',
-    '  think demonstrations answer `<think>attribute notes.</think><answer>name</answer>`.',
+    ...(r.recipe === 'v4' ? corpusV4Lines(r, kinds) : [
+      `- Examples drawn on the fly from a seeded stream (\`suites/synthetic/corpus.ts\`): ${kinds}.`,
+      '  Captions and attribute questions describe colours, shapes and parts; naming asks for the class name without a',
+      '  list; multiple choice lists 2 to all class names in formats unlike the tasks\' `Please choose one from list [ ... ].`;',
+      '  think demonstrations answer `<think>attribute notes.</think><answer>name</answer>`.',
+    ]),
+    ...(r.openVocab ? [`- Open vocabulary: ${r.openVocab.perConcept} pretraining images of each of the 1,078 SynthThings concepts (\`suites/synthetic/tasks-open.ts\`, never a task; ${r.openVocab.images} images), ${r.openVocab.concepts} concepts in all with the tasks' classes.`] : []),
+    ...(r.init ? [`- Continued pretraining: weights and tokenizer start from \`${r.init}\` (no vision stage).`] : []),
+    ...(r.initVision ? [`- The vision tower is copied from \`${r.initVision}\` (no vision stage).`] : []),
+    ...(r.resumedAt !== undefined ? [`- Interrupted and resumed from the intermediate checkpoint of step ${r.resumedAt} (\`--resume\`).`] : []),
     '',
     '## Training',
     '',

@@ -10,11 +10,15 @@ import { createTinyEngine, Tokenizer, type TinyConfig, type TinyEngine, type Tin
 import { patchify } from '../harness/engines/tiny/batch';
 import { dims } from '../harness/engines/tiny/config';
 import { layout } from '../harness/engines/tiny/params';
+import { loadCheckpoint } from '../harness/engines/tiny/checkpoint';
+import type { AdamW } from '../harness/engines/tiny/optimizer';
+import { readProgress, restoreOptimizer, saveOptimizer, type Progress } from './pretrain-resume';
 import { VisionPretrainer } from '../harness/engines/tiny/vision-pretrain';
 import { loadImage } from '../harness/images';
 import { loadDataset, registerDataset } from '../harness/data';
 import { sftTokenWeights } from '../harness/grpo';
 import { corpusBatch, KIND_WEIGHTS } from '../suites/synthetic/corpus';
+import { corpusBatchV4, KIND_WEIGHTS_V4, THINK_STYLES_V4 } from '../suites/synthetic/corpus-v4';
 import { materialiseWorld, pretrainImages } from '../suites/synthetic/materialise';
 import { rngFrom } from '../suites/synthetic/prng';
 import { SYNTH_MAX_TOKENS } from '../suites/synthetic/suite-kit';
@@ -24,8 +28,18 @@ import type { PretrainImage } from '../suites/synthetic/materialise';
 import { mean as meanOf } from '../reports/stats';
 import { zeroShotAccuracy, type TaskAccuracy } from './pretrain-eval';
 
+/** Pretraining recipes: v3 made the shipped checkpoint; v4 (issue 15) puts the zero-shot gap in how the model answers. */
+const RECIPES = {
+  v3: { corpus: 'suites/synthetic/corpus.ts', imagesPerClass: DEFAULT_WORLD.pretrain, openVocab: 0, batch: corpusBatch, kinds: KIND_WEIGHTS as Record<string, number>, thinkStyles: undefined },
+  v4: { corpus: 'suites/synthetic/corpus-v4.ts', imagesPerClass: 200, openVocab: 12, batch: corpusBatchV4, kinds: KIND_WEIGHTS_V4 as Record<string, number>, thinkStyles: THINK_STYLES_V4 as Record<string, number> },
+} as const;
+type RecipeName = keyof typeof RECIPES;
+
 const argv = yargs(hideBin(process.argv))
   .scriptName('npm run pretrain --')
+  .option('recipe', { choices: Object.keys(RECIPES) as RecipeName[], default: 'v3' as RecipeName, describe: 'pretraining corpus recipe: v3 (the shipped checkpoint) or v4 (answer habits, label forms only in lists; issue 15)' })
+  .option('init', { type: 'string', describe: 'start from this checkpoint (weights and tokenizer; no vision stage): continued pretraining, for pilots of a recipe on a model that already sees' })
+  .option('init-vision', { type: 'string', describe: 'copy the vision tower (vis.*) from this checkpoint instead of training it (pilots; skips stage 1)' })
   .option('seed', { type: 'number', default: 1, describe: 'seed of the initialisation and the corpus stream' })
   .option('steps', { type: 'number', default: 3600, describe: 'stage 2 (whole model) optimizer updates' })
   .option('batch', { type: 'number', default: 32, describe: 'examples per update' })
@@ -38,13 +52,15 @@ const argv = yargs(hideBin(process.argv))
   .option('vision-batch', { type: 'number', default: 128, describe: 'stage 1: images per update' })
   .option('vision-lr', { type: 'number', default: 3e-3, describe: 'stage 1: peak learning rate (cosine after 30 warmup steps)' })
   .option('pos-init', { choices: ['sinusoid', 'random'] as const, default: 'sinusoid' as const, describe: 'initial text position table: sinusoids (every position starts distinct) or the engine\'s random init' })
-  .option('images-per-class', { type: 'number', default: DEFAULT_WORLD.pretrain, describe: 'pretraining images per class to render and train on' })
+  .option('open-vocab', { type: 'number', describe: 'pretraining images per open-vocabulary concept (SynthThings, 1,078 concepts; 0 = none; default: the recipe\'s, v3 0, v4 12)' })
+  .option('images-per-class', { type: 'number', describe: 'pretraining images per class to render and train on (default: the recipe\'s, v3 120, v4 200)' })
   .option('arena-sessions', { type: 'number', default: 12, describe: 'train-graph sessions kept warm (each batch shape is one; ~0.4 GB each)' })
   .option('threads', { type: 'number', default: 2, describe: 'ONNX Runtime intra-op threads' })
   .option('out', { type: 'string', default: 'models/tiny-base', describe: 'checkpoint folder to write' })
   .option('cache', { type: 'string', default: '.cache', describe: 'cache folder for the synthetic world' })
   .option('work', { type: 'string', default: '.cache/pretrain', describe: 'folder for intermediate checkpoints and the log' })
-  .option('save-every', { type: 'number', default: 200, describe: 'intermediate checkpoint every N steps (0 = never)' })
+  .option('save-every', { type: 'number', default: 200, describe: 'intermediate checkpoint (weights, optimizer state, progress) every N steps (0 = never)' })
+  .option('resume', { type: 'boolean', default: false, describe: 'continue from the intermediate checkpoint in --work (same options; BPE-dropout draws restart, so not bit-identical to an uninterrupted run)' })
   .option('eval-limit', { type: 'number', default: 180, describe: 'test images per task for the zero-shot table (a seeded sample; 0 = all)' })
   .option('config', { type: 'string', default: '{"visionLayers":2}', describe: 'JSON overrides of the tiny model config (the engine default otherwise)' })
   .option('eval-only', { type: 'string', describe: 'only evaluate this checkpoint folder zero-shot (updates its pretrain.json and card when present)' })
@@ -102,6 +118,22 @@ function sinusoidPositions(model: TinyModel): void {
       table[pos * C + 2 * i] = scale * Math.sin(angle);
       table[pos * C + 2 * i + 1] = scale * Math.cos(angle);
     }
+}
+
+/** Copies every vision-tower tensor (vis.*) from a checkpoint of the same vision config. */
+function copyVision(model: TinyModel, dir: string): void {
+  const ck = loadCheckpoint(dir);
+  const src = layout(ck.cfg).byName;
+  const dst = layout(model.cfg);
+  let n = 0;
+  for (const s of dst.specs) {
+    if (!s.name.startsWith('vis.')) continue;
+    const from = src.get(s.name);
+    if (!from || from.size !== s.size) throw new Error(`--init-vision ${dir}: its ${s.name} does not match this model's (vision config must be equal)`);
+    model.params.set(ck.params.subarray(from.offset, from.offset + from.size), s.offset);
+    n++;
+  }
+  log(`vision tower: ${n} tensors copied from ${dir}`);
 }
 
 async function patchesOf(model: TinyModel, files: readonly string[]): Promise<Float32Array[]> {
@@ -180,38 +212,74 @@ async function visionStage(model: TinyModel, images: readonly PretrainImage[], d
   return { steps: argv['vision-steps'], batch: B, lr: argv['vision-lr'], classes: ids.size, curve, heldOutAccuracy: heldOut, heldOutImages: n, minutes: (Date.now() - t0) / 60000 };
 }
 
+/** Options a resumed run must share with the interrupted one. */
+function resumeKey(): string {
+  const keep = ['recipe', 'seed', 'steps', 'batch', 'lr', 'warmup', 'merges', 'bpe-examples', 'prompt-dropout', 'vision-steps', 'vision-batch', 'vision-lr', 'pos-init', 'images-per-class', 'open-vocab', 'config', 'init', 'init-vision'] as const;
+  return JSON.stringify(keep.map((k) => [k, argv[k] ?? null]));
+}
+
 async function main(): Promise<void> {
   if (argv['eval-only'] !== undefined) return evalOnly(path.resolve(argv['eval-only']));
   const t0 = Date.now();
   log(`materialising the synthetic world (${WORLD_VERSION}) with pretraining images into ${argv.cache}`);
-  const world = { ...DEFAULT_WORLD, pretrain: argv['images-per-class'] };
-  const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world, pretrain: true });
-  const images = pretrainImages(argv.cache, world);
-  log(`${images.length} pretraining images over ${TASK_NAMES.length} tasks`);
+  const recipe = RECIPES[argv.recipe];
+  const world = { ...DEFAULT_WORLD, pretrain: argv['images-per-class'] ?? recipe.imagesPerClass };
+  const openVocab = argv['open-vocab'] ?? recipe.openVocab;
+  const { dataRoot } = await materialiseWorld({ cacheDir: argv.cache, world, pretrain: true, openVocab });
+  const images = pretrainImages(argv.cache, world, TASK_NAMES, openVocab);
+  const concepts = new Set(images.map((i) => `${i.task}|${i.classname}`)).size;
+  log(`${images.length} pretraining images over ${TASK_NAMES.length} tasks${openVocab > 0 ? ` and the open vocabulary (${openVocab} per concept)` : ''}: ${concepts} concepts`);
 
   const config: Partial<TinyConfig> = argv.config ? JSON.parse(argv.config) : {};
-  const tok =
-    argv.merges > 0
-      ? Tokenizer.train(corpusBatch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]), argv.merges)
+  const initDir = argv.init !== undefined ? path.resolve(argv.init) : undefined;
+  const tok = initDir
+    ? loadCheckpoint(initDir).tok
+    : argv.merges > 0
+      ? Tokenizer.train(recipe.batch(images, rngFrom(`bpe|${argv.seed}`), argv['bpe-examples']).flatMap((e) => [e.prompt, e.target]), argv.merges)
       : new Tokenizer();
-  log(`tokenizer: ${tok.merges.length} BPE merges (vocabulary ${tok.vocabSize}) from ${argv['bpe-examples']} corpus examples`);
-  const engine = await createTinyEngine({ config, seed: argv.seed, threads: argv.threads, merges: tok.merges, promptDropout: argv['prompt-dropout'], arenaSessions: argv['arena-sessions'] });
+  log(`tokenizer${initDir ? ` of ${initDir}` : ''}: ${tok.merges.length} BPE merges (vocabulary ${tok.vocabSize}) from ${argv['bpe-examples']} corpus examples`);
+  const work = path.resolve(argv.work);
+  fs.mkdirSync(work, { recursive: true });
+  const runKey = resumeKey();
+  const saved = argv.resume ? readProgress(work, runKey) : undefined;
+  if (argv.resume && !saved) log(`--resume: nothing to resume in ${work}; starting from scratch`);
+  const engineOpts = { threads: argv.threads, promptDropout: argv['prompt-dropout'], arenaSessions: argv['arena-sessions'] };
+  const engine = saved || initDir
+    ? await createTinyEngine({ checkpoint: saved ? path.join(work, 'checkpoint') : initDir, ...engineOpts })
+    : await createTinyEngine({ config, seed: argv.seed, merges: tok.merges, ...engineOpts });
+  if (saved && engine.tokenizer.signature !== tok.signature) throw new Error(`--resume: ${work}/checkpoint has another tokenizer than this run's (a different corpus or --merges?)`);
   const model = (await engine.load(engine.baseModel())) as TinyModel;
-  if (argv['pos-init'] === 'sinusoid') sinusoidPositions(model);
-  const vision = argv['vision-steps'] > 0 ? await visionStage(model, images, dataRoot) : undefined;
+  let vision: VisionRecord | undefined = saved?.vision;
+  if (!saved && !initDir) {
+    if (argv['pos-init'] === 'sinusoid') sinusoidPositions(model);
+    if (argv['init-vision'] !== undefined) copyVision(model, path.resolve(argv['init-vision']));
+    vision = argv['vision-steps'] > 0 && argv['init-vision'] === undefined ? await visionStage(model, images, dataRoot) : undefined;
+  }
   const opt = engine.createOptimizer(model, {
     lr: argv.lr, weightDecay: 0.01, beta1: 0.9, beta2: 0.98, eps: 1e-8, gradClip: 1,
     warmupSteps: argv.warmup, schedule: 'cosine', totalSteps: argv.steps,
-  });
+  }) as AdamW;
   const rng = rngFrom(`pretrain|${argv.seed}`);
-  const work = path.resolve(argv.work);
-  fs.mkdirSync(work, { recursive: true });
-  const losses: { step: number; loss: number }[] = [];
+  const losses: { step: number; loss: number }[] = saved ? [...saved.losses] : [];
+  const first = (saved?.step ?? 0) + 1;
+  if (saved) {
+    restoreOptimizer(opt, work, saved.step);
+    for (let s = 1; s < first; s++) recipe.batch(images, rng, argv.batch); // the corpus stream where it stopped
+    log(`resumed from ${work} at step ${saved.step} (${saved.minutes.toFixed(1)} min done before)`);
+  }
+  const before = saved?.minutes ?? 0;
+  const checkpoint = async (step: number) => {
+    await engine.save(model, path.join(work, 'checkpoint'));
+    saveOptimizer(opt, work);
+    const p: Progress = { key: runKey, step, losses, minutes: before + (Date.now() - t0) / 60000, ...(vision ? { vision } : {}) };
+    fs.writeFileSync(path.join(work, 'progress.json'), JSON.stringify(p, null, 1));
+  };
+  if (!saved && argv['save-every'] > 0) await checkpoint(0); // the vision stage is not redone on resume
   let window = 0;
   let windowN = 0;
   const trainStart = Date.now();
-  for (let step = 1; step <= argv.steps; step++) {
-    const batch = corpusBatch(images, rng, argv.batch);
+  for (let step = first; step <= argv.steps; step++) {
+    const batch = recipe.batch(images, rng, argv.batch);
     const prompts = batch.map((e, i) => ({ id: `pretrain/${step}/${i}`, image: e.image, text: e.prompt }));
     const seqs = batch.map((e, i) => ({ promptIndex: i, tokens: engine.encodeTarget(e.target) }));
     const stats = await engine.step(model, prompts, seqs, sftTokenWeights(seqs.map((s) => s.tokens.length)), opt);
@@ -219,17 +287,14 @@ async function main(): Promise<void> {
     windowN++;
     if (step % 20 === 0 || step === argv.steps) {
       losses.push({ step, loss: window / windowN });
-      const perStep = (Date.now() - trainStart) / step;
+      const perStep = (Date.now() - trainStart) / (step - first + 1);
       log(`step ${step}/${argv.steps} loss ${(window / windowN).toFixed(4)} lr ${stats.lr.toExponential(2)} ${perStep.toFixed(0)} ms/step, eta ${((perStep * (argv.steps - step)) / 60000).toFixed(1)} min`);
       window = 0;
       windowN = 0;
     }
-    if (argv['save-every'] > 0 && step % argv['save-every'] === 0) {
-      await engine.save(model, path.join(work, 'checkpoint'));
-      fs.writeFileSync(path.join(work, 'progress.json'), JSON.stringify({ step, losses }, null, 1));
-    }
+    if (argv['save-every'] > 0 && step % argv['save-every'] === 0) await checkpoint(step);
   }
-  const trainMs = Date.now() - trainStart;
+  const trainMs = Date.now() - trainStart + (saved ? (saved.minutes - (saved.vision?.minutes ?? 0)) * 60000 : 0);
   log(`training done in ${(trainMs / 60000).toFixed(1)} min; evaluating zero-shot on the task test sets`);
   const evalStart = Date.now();
   const { acc, mean } = await measureZeroShot(engine, model, dataRoot);
@@ -238,11 +303,15 @@ async function main(): Promise<void> {
   await engine.save(model, out);
   const record: PretrainRecord = {
     seed: argv.seed, steps: argv.steps, batch: argv.batch, lr: argv.lr, warmup: argv.warmup, threads: argv.threads,
-    config: engine.config, world, worldVersion: WORLD_VERSION, images: images.length, kinds: KIND_WEIGHTS,
+    config: engine.config, world, worldVersion: WORLD_VERSION, images: images.length, kinds: recipe.kinds,
+    ...(openVocab > 0 ? { openVocab: { perConcept: openVocab, concepts, images: images.filter((i) => !TASK_NAMES.includes(i.task)).length } } : {}),
+    ...(argv.recipe !== 'v3' ? { recipe: argv.recipe, ...(recipe.thinkStyles ? { thinkStyles: recipe.thinkStyles } : {}) } : {}),
+    ...(argv['init-vision'] !== undefined ? { initVision: argv['init-vision'] } : {}),
+    ...(argv.init !== undefined ? { init: argv.init } : {}),
     merges: tok.merges.length, bpeExamples: argv['bpe-examples'], promptDropout: argv['prompt-dropout'],
     posInit: argv['pos-init'], ...(vision ? { vision } : {}),
     losses, zeroShot: acc, meanZeroShot: mean, trainMinutes: trainMs / 60000, evalMinutes: (Date.now() - evalStart) / 60000,
-    totalMinutes: (Date.now() - t0) / 60000, command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),
+    totalMinutes: before + (Date.now() - t0) / 60000, ...(saved ? { resumedAt: saved.step } : {}), command: `npm run pretrain -- ${process.argv.slice(2).join(' ')}`.trim(),
   };
   fs.writeFileSync(path.join(out, 'pretrain.json'), JSON.stringify(record, null, 1));
   writeModelCard(path.join(out, 'MODEL_CARD.md'), record);

@@ -14,7 +14,7 @@ import { acquireLock, siblingName, siblingsOf } from '../../harness/fslock';
 import { renderPng, svgDoc } from './draw';
 import { rngFrom } from './prng';
 import type { SynthTask } from './task';
-import { IMAGE_PREFIX, TASK_NAMES, WORLD_VERSION, classDir, splitFileOf, taskByName, worldDirName, type WorldOptions } from './world';
+import { IMAGE_PREFIX, OPEN_TASKS, TASK_NAMES, WORLD_VERSION, classDir, splitFileOf, taskByName, worldDirName, type WorldOptions } from './world';
 
 const MARKER = '.complete.json';
 const CONCURRENCY = 4;
@@ -38,6 +38,8 @@ export interface MaterialiseOptions {
   tasks?: readonly string[];
   /** Also write the pretraining images. */
   pretrain?: boolean;
+  /** With `pretrain`: images per concept of the open-vocabulary families (OPEN_TASKS; 0 or absent = none). */
+  openVocab?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -65,8 +67,8 @@ function sha256(data: string | Buffer): string {
 }
 
 /** Hash of everything that fixes a task folder's content. */
-function contentHash(task: SynthTask, world: WorldOptions, kind: 'task' | 'pretrain'): string {
-  const counts = kind === 'task' ? [world.train, world.val, world.test] : [world.pretrain];
+function contentHash(task: SynthTask, world: WorldOptions, kind: 'task' | 'pretrain', perClass = world.pretrain): string {
+  const counts = kind === 'task' ? [world.train, world.val, world.test] : [perClass];
   return sha256(JSON.stringify({ v: WORLD_VERSION, kind, task: task.name, seed: world.seed, counts, classes: task.classes.map((c) => c.name), noise: task.noise }));
 }
 
@@ -129,11 +131,11 @@ function taskJobs(task: SynthTask, root: string, world: WorldOptions): Job[] {
   return jobs;
 }
 
-function pretrainJobs(task: SynthTask, root: string, world: WorldOptions): Job[] {
+function pretrainJobs(task: SynthTask, root: string, world: WorldOptions, perClass = world.pretrain): Job[] {
   checkClassDirs(task);
   const jobs: Job[] = [];
   for (let label = 0; label < task.classes.length; label++)
-    for (let i = 0; i < world.pretrain; i++) {
+    for (let i = 0; i < perClass; i++) {
       const rel = `${classDir(task.classes[label].name)}/pretrain_${String(i).padStart(4, '0')}.png`;
       jobs.push({ task, label, split: 'pretrain', index: i, file: path.join(root, 'pretrain', task.folder, rel) });
     }
@@ -193,6 +195,11 @@ export async function materialiseWorld(opts: MaterialiseOptions): Promise<{ data
       units.push({ dir: path.join(root, 'pretrain', t.folder), hash: contentHash(t, world, 'pretrain'), jobs: pretrainJobs(t, root, world), task: t });
     }
   }
+  const open = opts.pretrain ? (opts.openVocab ?? 0) : 0;
+  if (!(Number.isInteger(open) && open >= 0)) throw new ClsrlError('BAD_CONFIG', `synthetic world: openVocab must be an integer >= 0, got ${open}`, { hint: 'images per open-vocabulary concept, e.g. 12' });
+  for (const t of open > 0 ? OPEN_TASKS : []) {
+    units.push({ dir: path.join(root, 'pretrain', t.folder), hash: contentHash(t, world, 'pretrain', open), jobs: pretrainJobs(t, root, world, open), task: t });
+  }
   const incomplete = () => units.filter((u) => !isComplete(u.dir, u.hash, u.jobs, u.splitFile));
   if (incomplete().length === 0) return { dataRoot: root, regenerated: [] };
   // one builder per world; the others wait here and then find the folders complete
@@ -248,12 +255,15 @@ async function buildUnit(u: Unit, root: string, world: WorldOptions, tick: () =>
 }
 
 /** Lists the pretraining images of a materialised world (call `materialiseWorld({pretrain: true})` first). */
-export function pretrainImages(cacheDir: string, world: WorldOptions, tasks: readonly string[] = TASK_NAMES): PretrainImage[] {
+export function pretrainImages(cacheDir: string, world: WorldOptions, tasks: readonly string[] = TASK_NAMES, openVocab = 0): PretrainImage[] {
   const root = worldRoot(cacheDir, world);
   const out: PretrainImage[] = [];
   for (const name of tasks) {
     const t = taskByName(name);
     for (const j of pretrainJobs(t, root, world)) out.push({ task: t.name, label: j.label, classname: t.classes[j.label].name, absPath: j.file });
+  }
+  for (const t of openVocab > 0 ? OPEN_TASKS : []) {
+    for (const j of pretrainJobs(t, root, world, openVocab)) out.push({ task: t.name, label: j.label, classname: t.classes[j.label].name, absPath: j.file });
   }
   return out;
 }

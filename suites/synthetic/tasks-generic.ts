@@ -49,7 +49,7 @@ export const synthObjects: SynthTask = {
 
 const CALTECH_BODIES: Record<string, string> = { disc: 'circle', box: 'square', cone: 'triangle', gem: 'hexagon' };
 const CALTECH_PARTS = ['stick', 'handle', 'cart', 'radio', 'winged', 'halo'] as const;
-const PART_WORDS: Record<string, string> = {
+export const PART_WORDS: Record<string, string> = {
   stick: 'a stick below',
   handle: 'a handle on the side',
   cart: 'two wheels below',
@@ -59,7 +59,7 @@ const PART_WORDS: Record<string, string> = {
 };
 const caltechRows = product({ part: CALTECH_PARTS, body: Object.keys(CALTECH_BODIES) });
 
-function caltechPart(part: string, ink: string): string {
+export function caltechPart(part: string, ink: string): string {
   switch (part) {
     case 'stick':
       return `<rect x="-1.5" y="10" width="3" height="14" fill="${ink}"/>`;

@@ -7,6 +7,7 @@ import { synthCaltech, synthFood, synthObjects } from './tasks-generic';
 import { synthAircraft, synthCars, synthFlowers, synthPets } from './tasks-fine';
 import { synthActions, synthScenes } from './tasks-scenes';
 import { synthSat, synthTextures } from './tasks-surfaces';
+import { synthThings } from './tasks-open';
 import type { SynthTask } from './task';
 
 /** Bump when any drawing code changes, so cached worlds are regenerated. */
@@ -32,6 +33,16 @@ export const TASK_NAMES: readonly string[] = TASKS.map((t) => t.name);
 export function taskByName(name: string): SynthTask {
   const t = TASKS.find((x) => x.name === name);
   if (!t) throw unknownName('synthetic task', name, TASK_NAMES);
+  return t;
+}
+
+/** Pretraining-only concept families (recipe v4's open vocabulary): drawn, never a task. */
+export const OPEN_TASKS: readonly SynthTask[] = [synthThings];
+
+/** A task or an open-vocabulary family by name (pretraining code reads both). */
+export function anyTaskByName(name: string): SynthTask {
+  const t = TASKS.find((x) => x.name === name) ?? OPEN_TASKS.find((x) => x.name === name);
+  if (!t) throw unknownName('synthetic task', name, [...TASK_NAMES, ...OPEN_TASKS.map((o) => o.name)]);
   return t;
 }
 

@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { mean } from '../../reports/stats';
 import type { PretrainRecord } from '../../scripts/pretrain-card';
+import { gateVerdicts, type Gate, type GateRow } from '../../scripts/gates-eval';
 import { SMOKE_TASKS } from '../../suites/smoke';
 import { DEFAULT_WORLD, TASK_NAMES, WORLD_VERSION } from '../../suites/synthetic/world';
 
@@ -48,5 +49,19 @@ describe('shipped tiny-base checkpoint', () => {
       expect(a).toBeDefined();
       expect({ task, roomy: (a?.accuracy ?? 100) <= 75 }).toEqual({ task, roomy: true });
     }
+  });
+
+  // Issue 15's answer gates, as `npm run gates -- --write` recorded them for this very checkpoint (re-measuring
+  // takes ~10 min). The v3 checkpoint fails all three (it neither reads the list nor knows more than it
+  // answers); the checkpoint that replaces it must pass them, and this test then lists all three.
+  test('its answer gates are recorded for these weights, on every task', () => {
+    const gates = JSON.parse(fs.readFileSync(path.join(DIR, 'gates.json'), 'utf8')) as { fingerprint: string; split: string; rows: GateRow[]; gates: Gate[] };
+    const config = JSON.parse(fs.readFileSync(path.join(DIR, 'config.json'), 'utf8')) as { fingerprint: string };
+    expect(gates.fingerprint).toBe(config.fingerprint);
+    expect(gates.split).toBe('test');
+    expect(gates.rows.map((r) => r.task)).toEqual([...TASK_NAMES]);
+    for (const r of gates.rows) expect(r.n).toBeGreaterThanOrEqual(40);
+    expect(gates.gates).toEqual(gateVerdicts(gates.rows));
+    expect(gates.gates.filter((g) => g.pass).map((g) => g.name)).toEqual([]);
   });
 });
