@@ -175,6 +175,11 @@ export interface Engine {
   readonly name: string;
   /** Whether step/logprobs work, i.e. methods can train in-process. */
   readonly trains: boolean;
+  /**
+   * Whether `logprobs` scores any model this engine evaluates (answer diagnostics' forced choice,
+   * harness/diagnostics.ts). Absent or false: forced choice is n/a (stored as NULL).
+   */
+  readonly scores?: boolean;
   baseModel(): ModelRef;
   load(ref: ModelRef): Promise<LoadedModel>;
   /** A frozen copy (the GRPO reference model). */
@@ -345,7 +350,8 @@ export interface RunSpec {
     method: Record<string, unknown>;
     prompt: PromptOptions;
     engine: Record<string, unknown>;
-    eval: { maxTokens: number };
+    /** diagnostics/sampled: absent in specs planned before answer diagnostics (read as off). Not in the id. */
+    eval: { maxTokens: number; diagnostics?: 'full' | 'off'; sampled?: boolean };
   };
 }
 
@@ -367,6 +373,10 @@ export interface EvaluationRow {
   accuracy: number;
   /** Percent, strict exact match. */
   strictAccuracy: number;
+  /** Answer diagnostics (harness/diagnostics.ts), percent; null where not measured (n/a). */
+  inListRate?: number | null;
+  forcedChoiceAccuracy?: number | null;
+  sampledAccuracy?: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,7 +426,12 @@ export interface SuiteDef {
   /** Per-method config overrides, applied before validation (e.g. smaller epochs). */
   methodConfig?: Record<string, Record<string, unknown>>;
   prompt?: Partial<PromptOptions>;
-  eval?: { maxTokens?: number };
+  /**
+   * `diagnostics`: `full` (default) adds forced choice where the engine scores log-probs, `off` keeps only
+   * the in-list rate; `sampled`: also one seeded T = 1 sample per question (default false). See
+   * harness/diagnostics.ts.
+   */
+  eval?: { maxTokens?: number; diagnostics?: 'full' | 'off'; sampled?: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,6 +470,12 @@ export interface PredictionRow {
   extracted: string;
   correct: boolean;
   strictCorrect: boolean;
+  /** Answer diagnostics of this example (harness/diagnostics.ts); null where not measured. */
+  inList?: boolean | null;
+  forcedChoice?: string | null;
+  forcedCorrect?: boolean | null;
+  sampledOutput?: string | null;
+  sampledCorrect?: boolean | null;
 }
 
 export interface ResultsSource {

@@ -6,7 +6,7 @@ import type { Argv } from 'yargs';
 import type { Command } from './index';
 import { engineNames } from '../engines/registry';
 import { ClsrlError } from '../errors';
-import { DEFAULT_ENGINE, intFlag } from '../runner/options';
+import { DEFAULT_ENGINE, intFlag, parseSweepFlags } from '../runner/options';
 import { runSweep } from '../runner/sweep';
 import { DEFAULT_FORMATS, DEFAULT_REPORT_DIR, mainFile, renderReport } from './report';
 import { dbOption, jsonOption, printJson, printLine } from './output';
@@ -21,6 +21,7 @@ interface Args {
   out: string;
   jobs: string;
   'data-root'?: string;
+  diagnostics?: string;
   json: boolean;
 }
 
@@ -33,7 +34,8 @@ export const command: Command = {
       .option('engine', { type: 'string', default: DEFAULT_ENGINE, describe: 'engine (double: the deterministic test double)' })
       .option('out', { type: 'string', default: DEFAULT_REPORT_DIR, describe: 'report folder' })
       .option('jobs', { type: 'string', default: '1', describe: 'runs in parallel' })
-      .option('data-root', { type: 'string', describe: 'data root, for suites that read datasets from disk' }),
+      .option('data-root', { type: 'string', describe: 'data root, for suites that read datasets from disk' })
+      .option('diagnostics', { type: 'string', describe: "answer diagnostics: full (default) or off (in-list only); see `clsrl sweep --help`" }),
   handler: async (raw) => {
     const argv = raw as unknown as Args;
     if (!engineNames().includes(argv.engine)) {
@@ -42,12 +44,14 @@ export const command: Command = {
       });
     }
     const jobs = intFlag('jobs', argv.jobs, 1);
+    const { diagnostics } = parseSweepFlags({ diagnostics: argv.diagnostics });
     const sweep = await runSweep({
       suite: argv.suite,
       engine: argv.engine,
       db: argv.db,
       jobs,
       dataRoot: argv['data-root'],
+      diagnostics,
       reporters: pickReporters(argv.json),
     });
     const out = argv.out;

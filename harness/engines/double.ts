@@ -302,6 +302,7 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
   const engine: Engine = {
     name: 'double',
     trains: true,
+    scores: true,
     baseModel: () => ({ engine: 'double', id: 'base' }),
     fingerprint: () => fingerprint,
     encodeTarget: (text) => [...encodeText(text), END_TOKEN],

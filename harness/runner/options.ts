@@ -2,6 +2,7 @@
 // `sweep` command's flags, their parsing/validation and runSweep's options cannot drift apart.
 
 import type { MethodPlugin, SettingName, SuiteDef } from '../contracts';
+import type { DiagnosticsMode } from '../diagnostics';
 import { ClsrlError } from '../errors';
 import type { SweepReporter } from './reporters';
 
@@ -30,6 +31,12 @@ export const SWEEP_FLAGS = {
   db: { kind: 'string', describe: 'results database (default: results/clsrl.sqlite)' },
   jobs: { kind: 'int', min: 1, describe: 'runs in parallel (worker processes; default 1)' },
   dryRun: { kind: 'boolean', describe: 'print the plan, run nothing' },
+  diagnostics: {
+    kind: 'names',
+    choices: ['full', 'off'],
+    describe: "answer diagnostics: full (in-list + forced choice where the engine scores log-probs; default) or off (in-list only); not part of run ids",
+  },
+  sampled: { kind: 'boolean', describe: 'also measure sampled accuracy: one seeded T = 1 sample per question' },
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
   require: { kind: 'names', describe: 'modules to load first (extra methods/engines/datasets registering themselves)' },
 } as const satisfies Record<string, FlagSpec>;
@@ -47,12 +54,15 @@ type ValueOf<K extends Kind> = K extends 'string'
           : Record<string, unknown>;
 
 /** The fields settable from the command line, derived from SWEEP_FLAGS. */
-export type SweepFlagValues = { [K in keyof typeof SWEEP_FLAGS]?: ValueOf<(typeof SWEEP_FLAGS)[K]['kind']> };
+export type SweepFlagValues = Omit<{ [K in keyof typeof SWEEP_FLAGS]?: ValueOf<(typeof SWEEP_FLAGS)[K]['kind']> }, 'diagnostics'> & {
+  diagnostics?: DiagnosticsMode;
+};
 
 /** Everything runSweep takes: the flag values plus what only code can pass. */
-export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings' | 'engineOpt'> {
+export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings' | 'engineOpt' | 'diagnostics'> {
   suite: string | SuiteDef;
   settings?: SettingName[];
+  diagnostics?: DiagnosticsMode;
   /** Engine options (the CLI's --engine-opt), merged over the suite's engineConfig. */
   engineOpt?: Record<string, unknown>;
   reporters?: SweepReporter[];
@@ -133,6 +143,11 @@ export function parseSweepFlags(argv: Record<string, unknown>): SweepFlagValues 
     const raw = argv[key];
     if (raw === undefined || (spec.kind === 'boolean' && raw === false)) continue;
     out[key] = parseOne(key, spec, raw);
+  }
+  if (out.diagnostics !== undefined) {
+    const d = out.diagnostics as string[];
+    if (d.length !== 1) throw bad('diagnostics', argv.diagnostics, 'expected one of full, off');
+    out.diagnostics = d[0];
   }
   if (out.model !== undefined) out.engineOpt = { ...(out.engineOpt as object | undefined), model: out.model }; // also for --executor
   return out as SweepFlagValues;

@@ -3,6 +3,7 @@
 // independent of shots and seeds (shots = 0, seed = 0), shared by every comparison. Pure: no I/O.
 
 import type { MethodPlugin, PromptOptions, RunSpec, SettingName, SuiteDef } from '../contracts';
+import { DEFAULT_DIAGNOSTICS, type DiagnosticsMode } from '../diagnostics';
 import { ClsrlError, unknownName } from '../errors';
 import { hashOf } from './hash';
 
@@ -27,6 +28,10 @@ export interface PlanFilters {
   shots?: number[];
   /** Replace every setting's seeds. */
   seeds?: number[];
+  /** Override the suite's answer diagnostics (eval.diagnostics). */
+  diagnostics?: DiagnosticsMode;
+  /** Override the suite's T = 1 sampled accuracy switch (eval.sampled). */
+  sampled?: boolean;
 }
 
 export interface PlanOptions extends PlanFilters {
@@ -71,7 +76,12 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
   const plugins = methodNames.map((m) => opts.getMethod(m));
   const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt };
   const engineCfg = { ...suite.engineConfig, ...opts.engineConfig };
-  const evalCfg = { maxTokens: suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS };
+  const maxTokens = suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS;
+  const evalCfg = {
+    maxTokens,
+    diagnostics: opts.diagnostics ?? suite.eval?.diagnostics ?? DEFAULT_DIAGNOSTICS.mode,
+    sampled: opts.sampled ?? suite.eval?.sampled ?? DEFAULT_DIAGNOSTICS.sampled,
+  };
 
   const specs = new Map<string, RunSpec>();
   for (const setting of suite.settings) {
@@ -99,7 +109,10 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
             transferTo,
             config,
           };
-          const id = hashOf({ v: 1, ...content, engineFingerprint: opts.engineFingerprint ?? null });
+          // Answer diagnostics measure the same model and greedy answers, so they stay out of the id: runs
+          // stored before them (or with them off) are kept and show n/a; a new --db measures them.
+          const idContent = { ...content, config: { ...config, eval: { maxTokens } } };
+          const id = hashOf({ v: 1, ...idContent, engineFingerprint: opts.engineFingerprint ?? null });
           if (!specs.has(id)) specs.set(id, { id, ...content });
         }
       }

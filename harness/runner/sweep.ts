@@ -77,6 +77,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     settings: opts.settings,
     seeds: opts.seeds,
     shots: opts.shots,
+    diagnostics: opts.diagnostics,
+    sampled: opts.sampled,
   });
   const dataRoot = await resolveData(suite, specs, opts, db);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };

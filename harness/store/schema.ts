@@ -97,7 +97,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'answer diagnostics per evaluation and prediction (NULL: not measured)',
+    sql: `
+      ALTER TABLE evaluations ADD COLUMN in_list INTEGER;          -- greedy answers naming a listed candidate
+      ALTER TABLE evaluations ADD COLUMN in_list_rate REAL;        -- percent
+      ALTER TABLE evaluations ADD COLUMN forced_correct INTEGER;   -- forced choice (argmax of listed names) = label
+      ALTER TABLE evaluations ADD COLUMN forced_accuracy REAL;     -- percent
+      ALTER TABLE evaluations ADD COLUMN sampled_correct INTEGER;  -- one T = 1 sample, lenient match
+      ALTER TABLE evaluations ADD COLUMN sampled_accuracy REAL;    -- percent
+      ALTER TABLE evaluations ADD COLUMN diagnostics_ms REAL;      -- part of eval_ms spent on the above
+      ALTER TABLE predictions ADD COLUMN in_list INTEGER;
+      ALTER TABLE predictions ADD COLUMN forced_choice TEXT;
+      ALTER TABLE predictions ADD COLUMN forced_correct INTEGER;
+      ALTER TABLE predictions ADD COLUMN sampled_output TEXT;
+      ALTER TABLE predictions ADD COLUMN sampled_correct INTEGER;
+    `,
+  },
 ];
+
+/** The first version with answer-diagnostics columns (older databases read them as NULL). */
+export const DIAGNOSTICS_VERSION = 2;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

@@ -86,6 +86,7 @@ function parseOptions(raw: Record<string, unknown>): TinyEngineOptions {
 export class TinyEngine implements Engine {
   readonly name = 'tiny';
   readonly trains = true;
+  readonly scores = true;
   readonly runtime: Runtime;
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;

@@ -1,0 +1,251 @@
+// Answer diagnostics: WHY an accuracy moved. Beside the lenient and strict accuracy of the greedy answer,
+// every evaluation can record
+//   - in-list rate: the greedy answer names one of the listed candidates (inList),
+//   - forced-choice accuracy: the listed name with the highest log p(continuation | prompt) under the
+//     model is the label (forcedChoices, argmax over the list, ties to the first listed),
+//   - sampled accuracy at T = 1 (one seeded sample per question; the runner does the sampling),
+// and a one-line reading of a method's change against zero-shot: "gain from seeing" (forced choice itself
+// rose) vs "gain from answering" (greedy rose toward an unchanged forced choice). Pure functions plus one
+// engine call (forcedChoices), so a measurement script can use them without the runner.
+
+import type { Engine, LoadedModel, PromptInput, TemplateKind } from './contracts';
+import { ClsrlError } from './errors';
+import { evalMatch } from './scoring';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+/** `full`: in-list + forced choice (where the engine scores log-probs); `off`: in-list only. */
+export type DiagnosticsMode = 'full' | 'off';
+export const DIAGNOSTICS_MODES: readonly DiagnosticsMode[] = ['full', 'off'];
+
+export interface DiagnosticsOptions {
+  mode: DiagnosticsMode;
+  /** Also sample one completion per question at T = 1 (seed SAMPLED_SEED) and score it. */
+  sampled: boolean;
+}
+
+export const DEFAULT_DIAGNOSTICS: DiagnosticsOptions = { mode: 'full', sampled: false };
+
+/** Seed of the T = 1 samples (batch b of the evaluation uses SAMPLED_SEED + b). */
+export const SAMPLED_SEED = 1;
+
+/** Whether the engine can score sequences in-process (tiny, the test double); else forced choice is n/a. */
+export function canScore(engine: Pick<Engine, 'scores'>): boolean {
+  return engine.scores === true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-list
+
+/**
+ * The listed name the greedy answer gives, by the evaluation's own lenient match (scoring.evalMatch:
+ * equal or contains, case-insensitive, `_` retried as space), or undefined. When several listed names
+ * match (an answer naming two, or `cat` inside `wild cat`), the longest wins, then the first listed.
+ * With the same match as accuracy, a correct answer is always in the list (accuracy <= in-list rate).
+ */
+export function listedAnswer(extracted: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  for (const c of candidates) {
+    if (c.length === 0 || !evalMatch(extracted, c)) continue;
+    if (best === undefined || c.length > best.length) best = c;
+  }
+  return best;
+}
+
+/** Whether the extracted greedy answer is one of the listed names (see listedAnswer). */
+export function inList(extracted: string, candidates: readonly string[]): boolean {
+  return listedAnswer(extracted, candidates) !== undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forced choice
+
+const ANSWER_OPEN = '<answer>';
+const ANSWER_CLOSE = '</answer>';
+const THINK_CLOSE = '</think>';
+
+/**
+ * What a think-template answer is conditioned on: the model's own greedy reasoning. The text before the
+ * greedy completion's first `<answer>`; without one, the text through its first `</think>`; without either,
+ * the whole completion with `</think>` appended (closing the thought the model left open).
+ */
+export function thinkContext(greedyOutput: string): string {
+  const a = greedyOutput.indexOf(ANSWER_OPEN);
+  if (a >= 0) return greedyOutput.slice(0, a);
+  const t = greedyOutput.indexOf(THINK_CLOSE);
+  if (t >= 0) return greedyOutput.slice(0, t + THINK_CLOSE.length);
+  return greedyOutput + THINK_CLOSE;
+}
+
+/**
+ * The continuation scored for one listed name: the answer as the method's template closes it.
+ * - direct: `name` (then the end token: encodeTarget adds it);
+ * - think: thinkContext(greedy) + `<answer>name</answer>` (then the end token).
+ * `context` is the part shared by every name (not scored; see forcedChoices).
+ */
+export function continuation(template: TemplateKind, name: string, greedyOutput: string): { context: string; text: string } {
+  if (template === 'direct') return { context: '', text: name };
+  const context = thinkContext(greedyOutput) + ANSWER_OPEN;
+  return { context, text: `${context}${name}${ANSWER_CLOSE}` };
+}
+
+/** Index of the largest score; ties (and NaN-free equal maxima) go to the lowest index, i.e. the first listed. */
+export function argmaxFirst(scores: readonly number[]): number {
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    if (Number.isNaN(s)) continue;
+    if (best < 0 || s > scores[best]) best = i;
+  }
+  return best;
+}
+
+/** Number of leading tokens two sequences share. */
+function commonPrefix(a: readonly number[], b: readonly number[]): number {
+  let k = 0;
+  while (k < a.length && k < b.length && a[k] === b[k]) k++;
+  return k;
+}
+
+export interface ForcedChoiceItem {
+  /** The prompt exactly as the greedy evaluation saw it (template applied). */
+  prompt: PromptInput;
+  candidates: readonly string[];
+  /** The greedy completion (think template: the reasoning the answer is conditioned on). */
+  output: string;
+}
+
+export interface ForcedChoice {
+  /** The listed name with the highest score (ties: the first listed). */
+  choice: string;
+  /** Per listed name: sum of log p over the continuation's tokens after the shared context. */
+  scores: number[];
+}
+
+export interface ForcedChoiceOptions {
+  /** Prompts per engine.logprobs call (each with all its names); default 16. */
+  promptsPerCall?: number;
+  onProgress?(done: number, total: number): void;
+}
+
+/**
+ * Forced choice for each item: every listed name's continuation (see `continuation`) is encoded with
+ * engine.encodeTarget (so it ends with the end token) and scored by ONE engine.logprobs call per chunk of
+ * prompts, all names of a prompt sharing that prompt (the tiny engine runs a prompt once for all its
+ * names). A name's score is the sum of its token log-probs after the tokens it shares with the encoded
+ * context, i.e. log p(name ... end | prompt, context). Deterministic for a deterministic engine.
+ */
+export async function forcedChoices(
+  engine: Engine,
+  model: LoadedModel,
+  template: TemplateKind,
+  items: readonly ForcedChoiceItem[],
+  opts: ForcedChoiceOptions = {},
+): Promise<ForcedChoice[]> {
+  if (!canScore(engine)) {
+    throw new ClsrlError('ENGINE', `engine '${engine.name}' cannot score log-probs, so forced choice is n/a`, {
+      hint: 'check canScore(engine) first, or evaluate with diagnostics off',
+    });
+  }
+  const per = Math.max(1, Math.floor(opts.promptsPerCall ?? 16));
+  const out: ForcedChoice[] = [];
+  for (let start = 0; start < items.length; start += per) {
+    const chunk = items.slice(start, start + per);
+    const seqs: { promptIndex: number; tokens: number[] }[] = [];
+    const skip: number[] = [];
+    chunk.forEach((it, i) => {
+      if (it.candidates.length === 0) {
+        throw new ClsrlError('BAD_CONFIG', `question ${it.prompt.id} lists no candidates`, { hint: 'every evaluation prompt lists at least its label' });
+      }
+      let shared: number[] | undefined;
+      for (const name of it.candidates) {
+        const c = continuation(template, name, it.output);
+        const tokens = engine.encodeTarget(c.text);
+        shared ??= c.context === '' ? [] : engine.encodeTarget(c.context);
+        seqs.push({ promptIndex: i, tokens });
+        skip.push(Math.min(commonPrefix(shared, tokens), tokens.length - 1));
+      }
+    });
+    const lps = await engine.logprobs(model, chunk.map((it) => it.prompt), seqs);
+    let k = 0;
+    for (const it of chunk) {
+      const scores = it.candidates.map(() => {
+        const lp = lps[k];
+        let s = 0;
+        for (let t = skip[k]; t < lp.length; t++) s += lp[t];
+        k++;
+        return s;
+      });
+      out.push({ choice: it.candidates[argmaxFirst(scores)], scores });
+    }
+    opts.onProgress?.(Math.min(start + per, items.length), items.length);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading a change
+
+/** Changes smaller than this (points, absolute) read as no change. */
+export const READING_THRESHOLD = 2;
+
+/** Seed-mean percentages of one cell (null: not measured, n/a). */
+export interface DiagnosticMeans {
+  accuracy: number;
+  inList: number | null;
+  forcedChoice: number | null;
+}
+
+export type ReadingKind = 'baseline' | 'no change' | 'answering' | 'seeing' | 'mixed' | 'n/a';
+
+export interface Reading {
+  kind: ReadingKind;
+  /** The one line shown in the report. */
+  text: string;
+  /** Greedy accuracy change against the baseline (points). */
+  greedy?: number;
+  /** Forced-choice change: what the model can tell apart among the listed names. */
+  seeing?: number;
+  /** greedy - seeing: the change of the gap between the greedy answer and the forced choice. */
+  answering?: number;
+}
+
+const signed = (x: number): string => `${x >= 0 ? '+' : '-'}${Math.abs(x).toFixed(1)}`;
+const pct = (x: number | null): string => (x === null ? 'n/a' : x.toFixed(1));
+
+/**
+ * The one-line reading of a cell against its zero-shot baseline (same dataset, setting and split).
+ * greedy change = seeing + answering, where seeing = forced-choice change and answering = the rest (the
+ * greedy answer moving toward or away from the model's own forced choice; the in-list change shows how).
+ * A component counts when |change| >= READING_THRESHOLD points; the reading names the counting ones,
+ * larger first ("gain from answering", "loss from answering, gain from seeing"); none: "no change".
+ * Without a baseline the cell is the baseline itself; without forced choice on either side: "n/a".
+ */
+export function readDiagnostics(cell: DiagnosticMeans, baseline?: DiagnosticMeans, threshold = READING_THRESHOLD): Reading {
+  if (baseline === undefined) {
+    if (cell.forcedChoice === null) return { kind: 'n/a', text: `baseline; forced choice n/a, in-list ${pct(cell.inList)}` };
+    const gap = cell.forcedChoice - cell.accuracy;
+    return { kind: 'baseline', text: `baseline: forced choice ${signed(gap)} over greedy, in-list ${pct(cell.inList)}` };
+  }
+  const greedy = cell.accuracy - baseline.accuracy;
+  const listed = cell.inList !== null && baseline.inList !== null ? `; in-list ${pct(baseline.inList)} -> ${pct(cell.inList)}` : '';
+  if (cell.forcedChoice === null || baseline.forcedChoice === null) {
+    return { kind: 'n/a', text: `n/a (no forced choice): greedy ${signed(greedy)}${listed}`, greedy };
+  }
+  const seeing = cell.forcedChoice - baseline.forcedChoice;
+  const answering = greedy - seeing;
+  const parts = (
+    [
+      ['seeing', seeing],
+      ['answering', answering],
+    ] as const
+  )
+    .filter(([, v]) => Math.abs(v) >= threshold)
+    .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]));
+  const detail = `greedy ${signed(greedy)} = forced choice ${signed(seeing)} + answering ${signed(answering)}${listed}`;
+  if (parts.length === 0) return { kind: 'no change', text: `no change: ${detail}`, greedy, seeing, answering };
+  const label = parts.map(([what, v]) => `${v > 0 ? 'gain' : 'loss'} from ${what}`).join(', ');
+  const kind: ReadingKind = parts.length === 2 ? 'mixed' : parts[0][0];
+  return { kind, text: `${label}: ${detail}`, greedy, seeing, answering };
+}
