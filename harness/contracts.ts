@@ -91,6 +91,12 @@ export interface PromptInput {
   /** Absolute path to the image file; engines decode it through harness image utilities. */
   image: string;
   text: string;
+  /**
+   * Text the assistant has already written after the prompt: `logprobs` scores sequences that continue it
+   * (answer diagnostics score every listed name after one shared reasoning this way). Engines with
+   * `scores: true` support it in `logprobs`; others may reject it.
+   */
+  assistantPrefix?: string;
 }
 
 // ---------------------------------------------------------------------------------------------

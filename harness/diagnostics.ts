@@ -79,15 +79,14 @@ export function thinkContext(greedyOutput: string): string {
 }
 
 /**
- * The continuation scored for one listed name: the answer as the method's template closes it.
- * - direct: `name` (then the end token: encodeTarget adds it);
- * - think: thinkContext(greedy) + `<answer>name</answer>` (then the end token).
- * `context` is the part shared by every name (not scored; see forcedChoices).
+ * What is scored for one listed name: the answer as the method's template closes it, after `context`
+ * (the assistant's text so far, shared by every name; sent as PromptInput.assistantPrefix, not scored).
+ * - direct: context '', scored `name` (then the end token: encodeTarget adds it);
+ * - think: context thinkContext(greedy) + `<answer>`, scored `name</answer>` (then the end token).
  */
-export function continuation(template: TemplateKind, name: string, greedyOutput: string): { context: string; text: string } {
-  if (template === 'direct') return { context: '', text: name };
-  const context = thinkContext(greedyOutput) + ANSWER_OPEN;
-  return { context, text: `${context}${name}${ANSWER_CLOSE}` };
+export function continuation(template: TemplateKind, name: string, greedyOutput: string): { context: string; scored: string } {
+  if (template === 'direct') return { context: '', scored: name };
+  return { context: thinkContext(greedyOutput) + ANSWER_OPEN, scored: `${name}${ANSWER_CLOSE}` };
 }
 
 /** Index of the largest score; ties (and NaN-free equal maxima) go to the lowest index, i.e. the first listed. */
@@ -101,13 +100,6 @@ export function argmaxFirst(scores: readonly number[]): number {
   return best;
 }
 
-/** Number of leading tokens two sequences share. */
-function commonPrefix(a: readonly number[], b: readonly number[]): number {
-  let k = 0;
-  while (k < a.length && k < b.length && a[k] === b[k]) k++;
-  return k;
-}
-
 export interface ForcedChoiceItem {
   /** The prompt exactly as the greedy evaluation saw it (template applied). */
   prompt: PromptInput;
@@ -119,7 +111,7 @@ export interface ForcedChoiceItem {
 export interface ForcedChoice {
   /** The listed name with the highest score (ties: the first listed). */
   choice: string;
-  /** Per listed name: sum of log p over the continuation's tokens after the shared context. */
+  /** Per listed name: log p(scored continuation + end | prompt, context), the sum of its token log-probs. */
   scores: number[];
 }
 
@@ -132,9 +124,9 @@ export interface ForcedChoiceOptions {
 /**
  * Forced choice for each item: every listed name's continuation (see `continuation`) is encoded with
  * engine.encodeTarget (so it ends with the end token) and scored by ONE engine.logprobs call per chunk of
- * prompts, all names of a prompt sharing that prompt (the tiny engine runs a prompt once for all its
- * names). A name's score is the sum of its token log-probs after the tokens it shares with the encoded
- * context, i.e. log p(name ... end | prompt, context). Deterministic for a deterministic engine.
+ * prompts; a prompt carries the shared context as its assistantPrefix, so the tiny engine runs prompt and
+ * reasoning once for all the names. A name's score is the sum of its token log-probs,
+ * log p(name ... end | prompt, context). Deterministic for a deterministic engine.
  */
 export async function forcedChoices(
   engine: Engine,
@@ -152,31 +144,20 @@ export async function forcedChoices(
   const out: ForcedChoice[] = [];
   for (let start = 0; start < items.length; start += per) {
     const chunk = items.slice(start, start + per);
+    const prompts: PromptInput[] = [];
     const seqs: { promptIndex: number; tokens: number[] }[] = [];
-    const skip: number[] = [];
     chunk.forEach((it, i) => {
       if (it.candidates.length === 0) {
         throw new ClsrlError('BAD_CONFIG', `question ${it.prompt.id} lists no candidates`, { hint: 'every evaluation prompt lists at least its label' });
       }
-      let shared: number[] | undefined;
-      for (const name of it.candidates) {
-        const c = continuation(template, name, it.output);
-        const tokens = engine.encodeTarget(c.text);
-        shared ??= c.context === '' ? [] : engine.encodeTarget(c.context);
-        seqs.push({ promptIndex: i, tokens });
-        skip.push(Math.min(commonPrefix(shared, tokens), tokens.length - 1));
-      }
+      const context = continuation(template, '', it.output).context;
+      prompts.push(context === '' ? it.prompt : { ...it.prompt, assistantPrefix: context });
+      for (const name of it.candidates) seqs.push({ promptIndex: i, tokens: engine.encodeTarget(continuation(template, name, it.output).scored) });
     });
-    const lps = await engine.logprobs(model, chunk.map((it) => it.prompt), seqs);
+    const lps = await engine.logprobs(model, prompts, seqs);
     let k = 0;
     for (const it of chunk) {
-      const scores = it.candidates.map(() => {
-        const lp = lps[k];
-        let s = 0;
-        for (let t = skip[k]; t < lp.length; t++) s += lp[t];
-        k++;
-        return s;
-      });
+      const scores = it.candidates.map(() => lps[k++].reduce((a, b) => a + b, 0));
       out.push({ choice: it.candidates[argmaxFirst(scores)], scores });
     }
     opts.onProgress?.(Math.min(start + per, items.length), items.length);

@@ -60,15 +60,18 @@ describe('forced choice pieces', () => {
   });
 
   test('continuations: the name alone (direct) or closed as the think template would close it', () => {
-    expect(continuation('direct', 'rose', '<think>x</think><answer>tulip</answer>')).toEqual({ context: '', text: 'rose' });
+    expect(continuation('direct', 'rose', '<think>x</think><answer>tulip</answer>')).toEqual({ context: '', scored: 'rose' });
     expect(continuation('think', 'rose', '<think>x</think> <answer>tulip</answer>')).toEqual({
       context: '<think>x</think> <answer>',
-      text: '<think>x</think> <answer>rose</answer>',
+      scored: 'rose</answer>',
     });
   });
 });
 
-/** A scripted engine: tokens are char codes + 1, end 0; log p of each token is a table lookup by prompt. */
+/**
+ * A scripted engine: tokens are char codes + 1, end 0. Every token scores -1 but the last, which scores
+ * table[prompt id](assistant prefix + sequence text); the prefix itself is not scored (as the contract says).
+ */
 function scriptedEngine(table: Record<string, (seq: string) => number>, scores = true): Engine & { calls: number } {
   const decode = (t: number[]) => String.fromCharCode(...t.filter((x) => x !== 0).map((x) => x - 1));
   const e = {
@@ -80,7 +83,10 @@ function scriptedEngine(table: Record<string, (seq: string) => number>, scores =
     async logprobs(_m: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]) {
       e.calls++;
       // per token: -1 for the shared context's tokens, and the whole answer's score on the last token
-      return seqs.map((s) => s.tokens.map((_, i) => (i === s.tokens.length - 1 ? table[prompts[s.promptIndex].id](decode(s.tokens)) : -1)));
+      return seqs.map((s) => {
+        const p = prompts[s.promptIndex];
+        return s.tokens.map((_, i) => (i === s.tokens.length - 1 ? table[p.id]((p.assistantPrefix ?? '') + decode(s.tokens)) : -1));
+      });
     },
   } as unknown as Engine & { calls: number };
   return e;
@@ -196,6 +202,23 @@ describe('evaluateSet diagnostics on the test double', () => {
     // same seed, same numbers
     const again = await evaluateSet(await args(engine));
     expect(again.record.predictions).toEqual(res.record.predictions);
+  });
+
+  test('think template: the choice is scored after the greedy reasoning (the double answers its favourite)', async () => {
+    const engine = await createDoubleEngine({ seed: 4, prior: 2 });
+    const res = await evaluateSet(await args(engine, {
+      template: 'think',
+      prompt: (q) => ({ id: q.id, image: q.image, text: applyTemplate(q.problem, 'think', 'eval') }),
+      rewards: ['format', 'accuracy'],
+      maxTokens: 200,
+      diagnostics: { mode: 'full', sampled: false },
+    }));
+    for (const p of res.record.predictions) {
+      expect(p.output).toMatch(/^<think>.*<\/think>\n<answer>.*<\/answer>$/s);
+      expect(p.forcedChoice).toBe(p.extracted);
+    }
+    // not always the first listed: the choice follows the model
+    expect(new Set(res.record.predictions.map((p) => p.forcedChoice)).size).toBeGreaterThan(1);
   });
 
   test('off: no forced choice and no samples; in-list is still recorded', async () => {
