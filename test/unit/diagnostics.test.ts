@@ -2,7 +2,7 @@
 // context, forced choice over a scripted engine, n/a engines, the reading rule; and evaluateSet's
 // diagnostics on the test double (stored per prediction, off switch, n/a engines, T = 1 determinism, cache).
 
-import type { Engine, EvalSet, LoadedModel, PromptInput, Question, TokenSeq } from '../../harness/contracts';
+import type { Engine, EvalSet, LoadedModel, MethodPlugin, PromptInput, Question, TokenSeq } from '../../harness/contracts';
 import {
   argmaxFirst, canScore, continuation, forcedChoices, inList, listedAnswer, readDiagnostics, thinkContext,
 } from '../../harness/diagnostics';
@@ -12,6 +12,11 @@ import { applyTemplate } from '../../harness/prompts';
 import { evaluateSet, type EvaluateArgs } from '../../harness/runner/evaluate';
 import type { EvalCacheEntry } from '../../harness/store';
 import { evalMatch } from '../../harness/scoring';
+import { diagnosticsOf } from '../../harness/runner/execute';
+import { parseSweepFlags } from '../../harness/runner/options';
+import { planSweep } from '../../harness/runner/plan';
+import { getMethod as registryGetMethod } from '../../methods/registry';
+import { getSuite, validateSuite } from '../../suites/registry';
 
 describe('in-list', () => {
   test('matches like the evaluation: case, `_` as space, containment', () => {
@@ -258,5 +263,38 @@ describe('evaluateSet diagnostics on the test double', () => {
     const trained = await evaluateSet(await args(engine, { cache, isBaseModel: false }));
     expect(trained.cacheEntries).toHaveLength(0);
     expect(calls).toBeGreaterThan(n);
+  });
+});
+
+describe('configuration', () => {
+  const suite = getSuite('smoke');
+  const getMethod = (n: string) => registryGetMethod(n) as MethodPlugin<object>;
+
+  test('default full, overridable by the suite and the flags, and kept out of run ids', () => {
+    const full = planSweep({ suite, engine: 'tiny', getMethod });
+    expect(full.every((s) => s.config.eval.diagnostics === 'full' && s.config.eval.sampled === false)).toBe(true);
+    const off = planSweep({ suite: { ...suite, eval: { ...suite.eval, diagnostics: 'off' } }, engine: 'tiny', getMethod });
+    expect(off.every((s) => s.config.eval.diagnostics === 'off')).toBe(true);
+    const sampled = planSweep({ suite, engine: 'tiny', getMethod, diagnostics: 'off', sampled: true });
+    expect(sampled.every((s) => s.config.eval.diagnostics === 'off' && s.config.eval.sampled === true)).toBe(true);
+    // the same runs: stored results (with or without diagnostics) stay done
+    expect(off.map((s) => s.id)).toEqual(full.map((s) => s.id));
+    expect(sampled.map((s) => s.id)).toEqual(full.map((s) => s.id));
+    // but maxTokens, which changes the answers, still changes them
+    const longer = planSweep({ suite: { ...suite, eval: { maxTokens: 7 } }, engine: 'tiny', getMethod });
+    expect(longer[0].id).not.toBe(full[0].id);
+  });
+
+  test('the flags: --diagnostics takes one of full, off; a suite with another value is a BAD_CONFIG', () => {
+    expect(parseSweepFlags({ diagnostics: 'off', sampled: true })).toMatchObject({ diagnostics: 'off', sampled: true });
+    expect(() => parseSweepFlags({ diagnostics: 'some' })).toThrow(/--diagnostics "some": 'some' is not one of full, off/);
+    expect(() => parseSweepFlags({ diagnostics: 'full,off' })).toThrow(/expected one of full, off/);
+    expect(() => validateSuite({ ...suite, eval: { diagnostics: 'most' } }, 'x.json')).toThrow(/eval\.diagnostics/);
+  });
+
+  test('specs planned before diagnostics existed measure none beyond in-list', () => {
+    const [spec] = planSweep({ suite, engine: 'tiny', getMethod });
+    expect(diagnosticsOf(spec)).toEqual({ mode: 'full', sampled: false });
+    expect(diagnosticsOf({ ...spec, config: { ...spec.config, eval: { maxTokens: 8 } } })).toEqual({ mode: 'off', sampled: false });
   });
 });
