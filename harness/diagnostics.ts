@@ -166,6 +166,46 @@ export async function forcedChoices(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Counting an evaluation
+
+/** What one scored example says (PredictionRecord/PredictionRow fit); null or absent: not measured. */
+export interface DiagnosedExample {
+  correct: boolean;
+  inList?: boolean | null;
+  forcedCorrect?: boolean | null;
+  sampledCorrect?: boolean | null;
+}
+
+export interface DiagnosticCounts {
+  n: number;
+  correct: number;
+  /** null unless every example measured it: an evaluation is measured whole or not. */
+  inList: number | null;
+  forcedCorrect: number | null;
+  sampledCorrect: number | null;
+}
+
+/** Counts of an evaluation's examples (the store keeps these and their percentages). */
+export function countDiagnostics(examples: readonly DiagnosedExample[]): DiagnosticCounts {
+  const count = (get: (e: DiagnosedExample) => boolean | null | undefined): number | null =>
+    examples.length === 0 || examples.some((e) => get(e) === null || get(e) === undefined) ? null : examples.filter((e) => get(e)).length;
+  return {
+    n: examples.length,
+    correct: examples.filter((e) => e.correct).length,
+    inList: count((e) => e.inList),
+    forcedCorrect: count((e) => e.forcedCorrect),
+    sampledCorrect: count((e) => e.sampledCorrect),
+  };
+}
+
+/** Percentages of countDiagnostics (null stays null): accuracy, in-list rate, forced choice, sampled. */
+export function diagnosticRates(examples: readonly DiagnosedExample[]): { accuracy: number; inList: number | null; forcedChoice: number | null; sampled: number | null } {
+  const c = countDiagnostics(examples);
+  const pct = (k: number | null): number | null => (k === null || c.n === 0 ? null : (100 * k) / c.n);
+  return { accuracy: c.n === 0 ? 0 : (100 * c.correct) / c.n, inList: pct(c.inList), forcedChoice: pct(c.forcedCorrect), sampled: pct(c.sampledCorrect) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading a change
 
 /** Changes smaller than this (points, absolute) read as no change. */

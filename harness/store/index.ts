@@ -15,6 +15,7 @@ import type {
   SettingName,
   TrainStepRecord,
 } from '../contracts';
+import { countDiagnostics } from '../diagnostics';
 import { ClsrlError } from '../errors';
 import { bool, num, real, specColumns, toRunRow, type DbPrediction, type DbRun, type DbStep } from './rows';
 import { currentVersion, DIAGNOSTICS_VERSION, migrate, SCHEMA_VERSION } from './schema';
@@ -91,11 +92,6 @@ const pct = (num: number, den: number): number => (den === 0 ? 0 : (100 * num) /
 /** 0/1 of a measured flag, NULL when not measured. */
 const flag = (b: boolean | null | undefined): number | null => (b === null || b === undefined ? null : b ? 1 : 0);
 
-/** Count of true flags when every prediction measured it, else null (an evaluation is measured whole or not). */
-function countMeasured(preds: PredictionRecord[], get: (p: PredictionRecord) => boolean | null | undefined): number | null {
-  if (preds.length === 0 || preds.some((p) => get(p) === null || get(p) === undefined)) return null;
-  return preds.filter((p) => get(p)).length;
-}
 
 export class Store implements ResultsSource {
   readonly file: string;
@@ -257,9 +253,8 @@ export class Store implements ResultsSource {
       const n = e.predictions.length;
       const correct = e.predictions.filter((p) => p.correct).length;
       const strict = e.predictions.filter((p) => p.strictCorrect).length;
-      const listed = countMeasured(e.predictions, (p) => p.inList);
-      const forced = countMeasured(e.predictions, (p) => p.forcedCorrect);
-      const sampled = countMeasured(e.predictions, (p) => p.sampledCorrect);
+      // an evaluation is measured whole or not (countDiagnostics: null unless every prediction has it)
+      const { inList: listed, forcedCorrect: forced, sampledCorrect: sampled } = countDiagnostics(e.predictions);
       ev.run(runId, e.evalDataset, e.evalSplit, n, correct, strict, pct(correct, n), pct(strict, n), e.evalMs,
         e.template, e.cacheKey ?? null, e.fromCache ? 1 : 0, listed, rate(listed, n), forced, rate(forced, n),
         sampled, rate(sampled, n), e.diagnosticsMs ?? null);

@@ -4,7 +4,7 @@
 
 import type { Engine, EvalSet, LoadedModel, MethodPlugin, PromptInput, Question, TokenSeq } from '../../harness/contracts';
 import {
-  argmaxFirst, canScore, continuation, forcedChoices, inList, listedAnswer, readDiagnostics, thinkContext,
+  argmaxFirst, canScore, continuation, countDiagnostics, diagnosticRates, forcedChoices, inList, listedAnswer, readDiagnostics, thinkContext,
 } from '../../harness/diagnostics';
 import { createDoubleEngine } from '../../harness/engines/double';
 import { ClsrlError } from '../../harness/errors';
@@ -296,5 +296,20 @@ describe('configuration', () => {
     const [spec] = planSweep({ suite, engine: 'tiny', getMethod });
     expect(diagnosticsOf(spec)).toEqual({ mode: 'full', sampled: false });
     expect(diagnosticsOf({ ...spec, config: { ...spec.config, eval: { maxTokens: 8 } } })).toEqual({ mode: 'off', sampled: false });
+  });
+});
+
+describe('counting an evaluation', () => {
+  test('rates in percent; a diagnostic missing on any example is null for the whole evaluation', () => {
+    const ex = [
+      { correct: true, inList: true, forcedCorrect: true, sampledCorrect: null },
+      { correct: false, inList: true, forcedCorrect: true, sampledCorrect: null },
+      { correct: false, inList: false, forcedCorrect: false },
+      { correct: false, inList: true, forcedCorrect: true },
+    ];
+    expect(countDiagnostics(ex)).toEqual({ n: 4, correct: 1, inList: 3, forcedCorrect: 3, sampledCorrect: null });
+    expect(diagnosticRates(ex)).toEqual({ accuracy: 25, inList: 75, forcedChoice: 75, sampled: null });
+    expect(diagnosticRates([{ correct: true, inList: true, forcedCorrect: null }])).toMatchObject({ inList: 100, forcedChoice: null });
+    expect(diagnosticRates([])).toEqual({ accuracy: 0, inList: null, forcedChoice: null, sampled: null });
   });
 });
