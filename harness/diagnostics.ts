@@ -109,8 +109,8 @@ export interface ForcedChoiceItem {
 }
 
 export interface ForcedChoice {
-  /** The listed name with the highest score (ties: the first listed). */
-  choice: string;
+  /** The listed name with the highest score (ties: the first listed); null: the question does not fit the model's context. */
+  choice: string | null;
   /** Per listed name: log p(scored continuation + end | prompt, context), the sum of its token log-probs. */
   scores: number[];
 }
@@ -154,13 +154,52 @@ export async function forcedChoices(
       prompts.push(context === '' ? it.prompt : { ...it.prompt, assistantPrefix: context });
       for (const name of it.candidates) seqs.push({ promptIndex: i, tokens: engine.encodeTarget(continuation(template, name, it.output).scored) });
     });
-    const lps = await engine.logprobs(model, prompts, seqs);
+    const lps = await scoreChunk(engine, model, prompts, seqs);
     let k = 0;
     for (const it of chunk) {
-      const scores = it.candidates.map(() => lps[k++].reduce((a, b) => a + b, 0));
+      const mine = lps.slice(k, (k += it.candidates.length));
+      if (mine.some((lp) => lp === null)) {
+        out.push({ choice: null, scores: [] });
+        continue;
+      }
+      const scores = mine.map((lp) => (lp as number[]).reduce((a, b) => a + b, 0));
       out.push({ choice: it.candidates[argmaxFirst(scores)], scores });
     }
     opts.onProgress?.(Math.min(start + per, items.length), items.length);
+  }
+  return out;
+}
+
+/** An engine's refusal of a sequence longer than its context (tiny: `... over maxContext N`). */
+function tooLong(e: unknown): boolean {
+  return e instanceof ClsrlError && e.code === 'ENGINE' && /maxContext/.test(e.message);
+}
+
+/**
+ * One logprobs call for the chunk; when the engine refuses it as too long for its context (a reasoning
+ * that ran to the limit, then the answer), each question is scored alone and the ones that do not fit
+ * get null (no forced choice). Any other error propagates.
+ */
+async function scoreChunk(
+  engine: Engine,
+  model: LoadedModel,
+  prompts: PromptInput[],
+  seqs: { promptIndex: number; tokens: number[] }[],
+): Promise<Array<number[] | null>> {
+  try {
+    return await engine.logprobs(model, prompts, seqs);
+  } catch (e) {
+    if (!tooLong(e)) throw e;
+  }
+  const out: Array<number[] | null> = [];
+  for (let i = 0; i < prompts.length; i++) {
+    const mine = seqs.filter((q) => q.promptIndex === i).map((q) => ({ promptIndex: 0, tokens: q.tokens }));
+    try {
+      out.push(...(await engine.logprobs(model, [prompts[i]], mine)));
+    } catch (e) {
+      if (!tooLong(e)) throw e;
+      out.push(...mine.map(() => null));
+    }
   }
   return out;
 }

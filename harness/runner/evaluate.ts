@@ -121,7 +121,8 @@ export async function evaluateSet(a: EvaluateArgs): Promise<EvaluateResult> {
       await cachedOr(fkey, async () => {
         const items = a.questions.map((q, i) => ({ prompt: prompts[i], candidates: q.candidates, output: outputs[i].text }));
         const fc = await forcedChoices(a.engine, a.model, a.template, items);
-        return fc.map((c, i) => ({ id: prompts[i].id, text: c.choice, tokens: 0 }));
+        // '' (never a listed name): the question did not fit the model's context, no forced choice
+        return fc.map((c, i) => ({ id: prompts[i].id, text: c.choice ?? '', tokens: 0 }));
       })
     ).outputs;
   }
@@ -145,8 +146,8 @@ export async function evaluateSet(a: EvaluateArgs): Promise<EvaluateResult> {
       correct: s.correct,
       strictCorrect: s.strictCorrect,
       inList: inList(s.extracted, q.candidates),
-      forcedChoice: forced ? forced[i].text : null,
-      forcedCorrect: forced ? forced[i].text === q.classname : null,
+      forcedChoice: forced && forced[i].text !== '' ? forced[i].text : null,
+      forcedCorrect: forced && forced[i].text !== '' ? forced[i].text === q.classname : null,
       sampledOutput: sampledText ?? null,
       sampledCorrect: sampledText === undefined ? null : evalMatch(extractAnswer(sampledText), q.classname),
     };

@@ -123,6 +123,25 @@ describe('forcedChoices', () => {
     expect(engine.calls).toBe(2);
   });
 
+  test('a question too long for the model\'s context gets no forced choice; other errors propagate', async () => {
+    const base = scriptedEngine({ a: () => -1, b: (t) => (t.startsWith('<think>x</think><answer>y') ? -0.5 : -2) });
+    const limited = {
+      ...base,
+      async logprobs(m: LoadedModel, prompts: PromptInput[], seqs: TokenSeq[]) {
+        for (const q of seqs) {
+          const p = prompts[q.promptIndex];
+          if ((p.assistantPrefix ?? '').length + q.tokens.length > 40) throw new ClsrlError('ENGINE', 'sequence 0 needs 99 positions, over maxContext 64');
+          if (p.id === 'boom') throw new ClsrlError('ENGINE', 'something else broke');
+        }
+        return base.logprobs(m, prompts, seqs);
+      },
+    } as Engine;
+    const long = '<think>' + 'z'.repeat(40);
+    const out = await forcedChoices(limited, model, 'think', [item('a', ['x', 'y'], long), item('b', ['x', 'y'], '<think>x</think><answer>q</answer>')]);
+    expect(out).toEqual([{ choice: null, scores: [] }, { choice: 'y', scores: [-12, -10.5] }]);
+    await expect(forcedChoices(limited, model, 'direct', [item('boom', ['x'])])).rejects.toThrow(/something else broke/);
+  });
+
   test('engines that cannot score: canScore false and a clear ENGINE error', async () => {
     const engine = scriptedEngine({ a: () => -1 }, false);
     expect(canScore(engine)).toBe(false);
