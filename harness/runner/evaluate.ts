@@ -92,27 +92,30 @@ export async function evaluateSet(a: EvaluateArgs): Promise<EvaluateResult> {
     if (key) cacheEntries.push({ key, engine: a.engine.name, modelId: a.model.ref.id, outputs });
     return { outputs, reused: false };
   };
-  const generateAll = async (temperature: number, seedOf: (batchStart: number) => number, progress: boolean): Promise<Output[]> => {
+  // Progress in questions, through the greedy pass and then each diagnostic pass (equal shares).
+  const diag = a.diagnostics;
+  const passes = 1 + (diag?.mode === 'full' && canScore(a.engine) ? 1 : 0) + (diag?.sampled ? 1 : 0);
+  const progress = (pass: number) => (done: number) => a.onProgress?.(Math.round(((pass + done / Math.max(1, prompts.length)) * prompts.length) / passes), prompts.length);
+  const generateAll = async (temperature: number, seedOf: (batchStart: number) => number, onDone: (done: number) => void): Promise<Output[]> => {
     const outputs: Output[] = [];
     const bs = a.batchSize ?? 32;
     for (let i = 0; i < prompts.length; i += bs) {
       const batch = prompts.slice(i, i + bs);
       const groups = await a.engine.generate(a.model, batch, { n: 1, temperature, maxTokens: a.maxTokens, seed: seedOf(i) });
       groups.forEach((g, j) => outputs.push({ id: batch[j].id, text: g[0]?.text ?? '', tokens: g[0]?.tokens.length ?? 0 }));
-      if (progress) a.onProgress?.(Math.min(i + bs, prompts.length), prompts.length);
+      onDone(Math.min(i + bs, prompts.length));
     }
     return outputs;
   };
 
   const key = keyOf({ temperature: 0, n: 1, maxTokens: a.maxTokens, seed: 0 });
-  const greedy = await cachedOr(key, () => generateAll(0, () => 0, true));
-  if (greedy.reused) a.onProgress?.(prompts.length, prompts.length);
+  const greedy = await cachedOr(key, () => generateAll(0, () => 0, progress(0)));
   const outputs = greedy.outputs;
   let tokens = greedy.reused ? 0 : outputs.reduce((n, o) => n + o.tokens, 0);
 
   // Answer diagnostics beyond the in-list rate: forced choice (engines that score) and T = 1 samples.
   const diagStarted = Date.now();
-  const diag = a.diagnostics;
+  let pass = 1;
   let forced: Output[] | undefined;
   if (diag?.mode === 'full' && canScore(a.engine)) {
     // The choice depends on the greedy completions (think context), which the key of those covers.
@@ -120,20 +123,22 @@ export async function evaluateSet(a: EvaluateArgs): Promise<EvaluateResult> {
     forced = (
       await cachedOr(fkey, async () => {
         const items = a.questions.map((q, i) => ({ prompt: prompts[i], candidates: q.candidates, output: outputs[i].text }));
-        const fc = await forcedChoices(a.engine, a.model, a.template, items);
+        const fc = await forcedChoices(a.engine, a.model, a.template, items, { onProgress: progress(pass) });
         // '' (never a listed name): the question did not fit the model's context, no forced choice
         return fc.map((c, i) => ({ id: prompts[i].id, text: c.choice ?? '', tokens: 0 }));
       })
     ).outputs;
+    pass++;
   }
   let sampled: Output[] | undefined;
   if (diag?.sampled) {
     const skey = keyOf({ temperature: 1, n: 1, maxTokens: a.maxTokens, seed: SAMPLED_SEED, batch: a.batchSize ?? 32 });
-    const res = await cachedOr(skey, () => generateAll(1, (i) => SAMPLED_SEED + i, false));
+    const res = await cachedOr(skey, () => generateAll(1, (i) => SAMPLED_SEED + i, progress(pass)));
     sampled = res.outputs;
     if (!res.reused) tokens += sampled.reduce((n, o) => n + o.tokens, 0);
   }
   const diagnosticsMs = Date.now() - diagStarted;
+  a.onProgress?.(prompts.length, prompts.length); // also when everything came from the cache
 
   const predictions = a.questions.map((q, i) => {
     const s = scoreCompletion(a.rewards, outputs[i].text, q.classname);

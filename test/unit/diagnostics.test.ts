@@ -245,6 +245,14 @@ describe('evaluateSet diagnostics on the test double', () => {
     expect(new Set(res.record.predictions.map((p) => p.forcedChoice)).size).toBeGreaterThan(1);
   });
 
+  test('progress runs through the greedy pass, then forced choice, then sampling', async () => {
+    const engine = await createDoubleEngine({ seed: 3 });
+    const seen: Array<[number, number]> = [];
+    await evaluateSet(await args(engine, { onProgress: (d, t) => seen.push([d, t]) }));
+    // 12 questions, three equal passes of one batch each, then the closing call
+    expect(seen).toEqual([[4, 12], [8, 12], [12, 12], [12, 12]]);
+  });
+
   test('off: no forced choice and no samples; in-list is still recorded', async () => {
     const engine = await createDoubleEngine({ seed: 3 });
     const res = await evaluateSet(await args(engine, { diagnostics: { mode: 'off', sampled: false } }));
