@@ -15,7 +15,8 @@ import { Store } from '../../harness/store';
 import { methodTitle } from '../../reports/names';
 import { suite as smoke } from '../../suites/smoke';
 
-jest.setTimeout(10 * 60_000);
+// the sweep with answer diagnostics (default full) takes about twice the time it took without them
+jest.setTimeout(20 * 60_000);
 
 describe('npm start: the smoke suite on the shipped model', () => {
   let tmp: string;
