@@ -91,6 +91,12 @@ export interface PromptInput {
   /** Absolute path to the image file; engines decode it through harness image utilities. */
   image: string;
   text: string;
+  /**
+   * Text the assistant has already written after the prompt: `logprobs` scores sequences that continue it
+   * (answer diagnostics score every listed name after one shared reasoning this way). Engines with
+   * `scores: true` support it in `logprobs`; others may reject it.
+   */
+  assistantPrefix?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -183,6 +189,11 @@ export interface Engine {
   readonly trains: boolean;
   /** Whether `generate` applies GenerateOptions.repetitionPenalty (engines without it must not be asked to). */
   readonly repetitionPenalty?: boolean;
+  /**
+   * Whether `logprobs` scores any model this engine evaluates (answer diagnostics' forced choice,
+   * harness/diagnostics.ts). Absent or false: forced choice is n/a (stored as NULL).
+   */
+  readonly scores?: boolean;
   baseModel(): ModelRef;
   load(ref: ModelRef): Promise<LoadedModel>;
   /** A frozen copy (the GRPO reference model). */
@@ -407,7 +418,8 @@ export interface RunSpec {
     method: Record<string, unknown>;
     prompt: PromptOptions;
     engine: Record<string, unknown>;
-    eval: { maxTokens: number };
+    /** diagnostics/sampled: absent in specs planned before answer diagnostics (read as off). Not in the id. */
+    eval: { maxTokens: number; diagnostics?: 'full' | 'off'; sampled?: boolean };
   };
 }
 
@@ -429,6 +441,10 @@ export interface EvaluationRow {
   accuracy: number;
   /** Percent, strict exact match. */
   strictAccuracy: number;
+  /** Answer diagnostics (harness/diagnostics.ts), percent; null where not measured (n/a). */
+  inListRate?: number | null;
+  forcedChoiceAccuracy?: number | null;
+  sampledAccuracy?: number | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,7 +499,12 @@ export interface SuiteDef {
   /** Per-method config overrides, applied before validation (e.g. smaller epochs). */
   methodConfig?: Record<string, Record<string, unknown>>;
   prompt?: Partial<PromptOptions>;
-  eval?: { maxTokens?: number };
+  /**
+   * `diagnostics`: `full` (default) adds forced choice where the engine scores log-probs, `off` keeps only
+   * the in-list rate; `sampled`: also one seeded T = 1 sample per question (default false). See
+   * harness/diagnostics.ts.
+   */
+  eval?: { maxTokens?: number; diagnostics?: 'full' | 'off'; sampled?: boolean };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,6 +544,12 @@ export interface PredictionRow {
   extracted: string;
   correct: boolean;
   strictCorrect: boolean;
+  /** Answer diagnostics of this example (harness/diagnostics.ts); null where not measured. */
+  inList?: boolean | null;
+  forcedChoice?: string | null;
+  forcedCorrect?: boolean | null;
+  sampledOutput?: string | null;
+  sampledCorrect?: boolean | null;
 }
 
 export interface ResultsSource {

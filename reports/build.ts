@@ -13,6 +13,7 @@ import { curvesSection } from './curves';
 import { efficiencySection } from './efficiency';
 import { consistencySection } from './consistency';
 import { variantLines } from './variants';
+import { diagnosticsSection } from './diagnostics';
 
 export interface BuildOptions {
   /** The suite's definition (dataset order, mirrored paper datasets); looked up by name when absent. */
@@ -58,6 +59,7 @@ export function buildReport(source: ResultsSource, suite: string | undefined, op
     steps.push([`transfer ${k}-shot`, () => transferSection(noteTransfer(buildTransfer(data, k), data, missing))]);
   }
   if (b2n.length === 0 && fs.length === 0 && !data.evals.some((e) => e.setting === 'base-to-new' || e.setting === 'few-shot')) missing.push('No evaluations stored yet: every run is unfinished.');
+  steps.push(['answer diagnostics', () => diagnosticsSection(data)]);
   steps.push(['seeds', () => seedsSection(seedLines(b2n, fs))]);
   steps.push(['paper', () => paperSection(name, b2n, fs, data, missing)]);
   steps.push(['training curves', () => curvesSection(source, data, missing)]);

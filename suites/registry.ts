@@ -120,7 +120,14 @@ const suiteSchema = z
       })
       .strict()
       .optional(),
-    eval: z.object({ maxTokens: z.number().int().min(1).optional() }).strict().optional(),
+    eval: z
+      .object({
+        maxTokens: z.number().int().min(1).optional(),
+        diagnostics: z.enum(['full', 'off']).optional().describe('answer diagnostics: full (forced choice where the engine scores) or off (in-list only)'),
+        sampled: z.boolean().optional().describe('also one seeded T = 1 sample per question (sampled accuracy)'),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -13,7 +13,10 @@ export const RESULTS_FLAGS = {
   json: COMMON_FLAGS.json,
 } as const satisfies Record<string, FlagSpec>;
 
-/** The `results --json` row: exactly these keys, accuracy in percent. */
+/**
+ * The `results --json` row: exactly these keys, percentages. inListRate, forcedChoiceAccuracy and
+ * sampledAccuracy are the answer diagnostics (harness/diagnostics.ts); null where not measured (n/a).
+ */
 export function resultRow(e: EvaluationRow) {
   return {
     runId: e.runId,
@@ -29,8 +32,13 @@ export function resultRow(e: EvaluationRow) {
     n: e.n,
     correct: e.correct,
     accuracy: e.accuracy,
+    inListRate: e.inListRate ?? null,
+    forcedChoiceAccuracy: e.forcedChoiceAccuracy ?? null,
+    sampledAccuracy: e.sampledAccuracy ?? null,
   };
 }
+
+const pctOrNa = (x: number | null | undefined): string => (x === null || x === undefined ? 'n/a' : x.toFixed(2));
 
 export const command: Command = {
   command: 'results',
@@ -45,9 +53,10 @@ export const command: Command = {
       if (rows.length === 0) return printLine(`no finished evaluations in ${argv.db}${argv.suite ? ` for suite ${argv.suite}` : ''}`);
       printLine(
         textTable(
-          ['suite', 'method', 'dataset', 'setting', 'shots', 'seed', 'eval', 'n', 'acc %', 'strict %', 'run'],
+          ['suite', 'method', 'dataset', 'setting', 'shots', 'seed', 'eval', 'n', 'acc %', 'strict %', 'in-list %', 'forced %', 'sampled %', 'run'],
           rows.map((e) => [e.suite, e.method, e.dataset, e.setting, e.shots, e.seed, `${e.evalDataset}/${e.evalSplit}`, e.n,
-            e.accuracy.toFixed(2), e.strictAccuracy.toFixed(2), e.runId]),
+            e.accuracy.toFixed(2), e.strictAccuracy.toFixed(2), pctOrNa(e.inListRate), pctOrNa(e.forcedChoiceAccuracy),
+            pctOrNa(e.sampledAccuracy), e.runId]),
         ),
       );
       const failed = store.runs({ suite: argv.suite }).filter((r) => r.status === 'failed');

@@ -22,6 +22,7 @@ export const START_FLAGS = {
   out: { kind: 'string', default: DEFAULT_REPORT_DIR, describe: 'report folder' },
   jobs: { kind: 'int', min: 1, default: '1', describe: 'runs in parallel' },
   dataRoot: { kind: 'string', describe: 'data root, for suites that read datasets from disk' },
+  diagnostics: { kind: 'choice', choices: ['full', 'off'], describe: "answer diagnostics: full (default) or off (in-list only); see `clsrl sweep --help`" },
   json: COMMON_FLAGS.json,
 } as const satisfies Record<string, FlagSpec>;
 
@@ -31,7 +32,7 @@ export const command: Command = {
   builder: (y: Argv) =>
     y.options(yargsOptions(START_FLAGS)),
   handler: async (raw) => {
-    const argv = parseFlags('start', START_FLAGS, raw) as { db: string; suite: string; engine: string; out: string; jobs: number; dataRoot?: string; json?: boolean };
+    const argv = parseFlags('start', START_FLAGS, raw) as { db: string; suite: string; engine: string; out: string; jobs: number; dataRoot?: string; diagnostics?: string; json?: boolean };
     if (!engineNames().includes(argv.engine)) {
       throw new ClsrlError('UNKNOWN_NAME', `engine '${argv.engine}' is not registered in this checkout`, {
         hint: `registered engines: ${engineNames().join(', ')}; try \`clsrl start --engine ${engineNames()[0] ?? 'double'}\``,
@@ -44,6 +45,7 @@ export const command: Command = {
       db: argv.db,
       jobs,
       dataRoot: argv.dataRoot,
+      diagnostics: argv.diagnostics as 'full' | 'off' | undefined,
       reporters: pickReporters(!!argv.json),
     });
     const out = argv.out;

@@ -282,6 +282,12 @@ function promptOf(prompts: PromptInput[], s: TokenSeq, i: number): PromptInput {
   return p;
 }
 
+function noPrefix(prompts: PromptInput[], what: string): void {
+  if (prompts.some((p) => p.assistantPrefix)) {
+    throw new ClsrlError('ENGINE', `the double engine takes assistantPrefix in logprobs only, not in ${what}`);
+  }
+}
+
 const copyTables = (t: Tables): Tables => JSON.parse(JSON.stringify(t)) as Tables;
 
 export async function createDoubleEngine(raw: Record<string, unknown> = {}): Promise<Engine> {
@@ -302,6 +308,7 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
   const engine: Engine = {
     name: 'double',
     trains: true,
+    scores: true,
     baseModel: () => ({ engine: 'double', id: 'base' }),
     fingerprint: () => fingerprint,
     encodeTarget: (text) => [...encodeText(text), END_TOKEN],
@@ -329,6 +336,7 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
 
     async generate(model, prompts, g: GenerateOptions) {
       const m = asModel(model);
+      noPrefix(prompts, 'generate');
       return prompts.map((p) => {
         const actions = policy.actions(m.tables, p);
         const probs = g.temperature > 0 ? logSoftmax(actions, g.temperature).map(Math.exp) : [];
@@ -365,7 +373,11 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
     async logprobs(model, prompts, seqs) {
       const m = asModel(model);
       const actionsOf = actionCache(m.tables, prompts);
-      return seqs.map((s, i) => sequenceLogprobs(actionsOf(s, i), s.tokens, opts.noise));
+      return seqs.map((s, i) => {
+        // an assistant prefix: score prefix + sequence, keep the sequence's part (exact conditionals)
+        const prefix = encodeText(promptOf(prompts, s, i).assistantPrefix ?? '');
+        return sequenceLogprobs(actionsOf(s, i), [...prefix, ...s.tokens], opts.noise).slice(prefix.length);
+      });
     },
 
     createOptimizer(model, config) {
@@ -376,6 +388,7 @@ export async function createDoubleEngine(raw: Record<string, unknown> = {}): Pro
     async step(model, prompts, seqs, tokenWeights, optimizer): Promise<StepStats> {
       const started = Date.now();
       const m = asModel(model);
+      noPrefix(prompts, 'step');
       if (m.frozen) throw new ClsrlError('ENGINE', 'cannot step a frozen (reference) model');
       if (!(optimizer instanceof DoubleOptimizer)) throw new ClsrlError('ENGINE', 'optimizer was not created by the double engine');
       if (tokenWeights.length !== seqs.length) {

@@ -7,6 +7,7 @@ import * as path from 'path';
 import type {
   Engine, EvalSet, LoadedModel, MethodPlugin, PromptInput, Question, RunSpec, TemplateUse, TrainHooks, TrainStepRecord,
 } from '../contracts';
+import type { DiagnosticsOptions } from '../diagnostics';
 import { applyTemplate, evalTemplateUse } from '../prompts';
 import type { EvalCacheEntry, EvaluationRecord, RunRecord } from '../store';
 import { dataFingerprint, evalQuestions, getDataset, splitFor, trainQuestions, transferSet } from './data';
@@ -90,12 +91,13 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<RunRec
         maxTokens: spec.config.eval.maxTokens,
         isBaseModel: !method.meta.trains,
         cache: ctx.cache,
+        diagnostics: diagnosticsOf(spec),
         onProgress: (done) => phase('eval', before + done, total),
       });
       before += questions.length;
       evaluations.push(res.record);
       evalTokens += res.tokens;
-      if (res.cacheEntry) cacheEntries.push(res.cacheEntry);
+      cacheEntries.push(...res.cacheEntries);
     }
   } finally {
     await ctx.engine.dispose(model);
@@ -119,6 +121,11 @@ export async function executeRun(spec: RunSpec, ctx: RunContext): Promise<RunRec
     steps,
     cacheEntries,
   };
+}
+
+/** The spec's answer diagnostics; specs planned before them (no field) measure none (in-list only). */
+export function diagnosticsOf(spec: RunSpec): DiagnosticsOptions {
+  return { mode: spec.config.eval.diagnostics ?? 'off', sampled: spec.config.eval.sampled ?? false };
 }
 
 /** The training phase: in-process method.train, or the engine's external trainer for training methods. */

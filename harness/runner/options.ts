@@ -4,6 +4,7 @@
 
 import type { MethodPlugin, PromptOptions, SettingName, SuiteDef } from '../contracts';
 import { parseFlags, yargsOptions, type FlagSpec, type FlagValues } from '../flags';
+import type { DiagnosticsMode } from '../diagnostics';
 import type { SweepReporter } from './reporters';
 
 export const SWEEP_FLAGS = {
@@ -22,6 +23,12 @@ export const SWEEP_FLAGS = {
   dryRun: { kind: 'boolean', describe: 'print the plan, run nothing, store nothing (engines with run folders, e.g. trl, also write them)' },
   prepare: { kind: 'boolean', describe: 'write the run folder of every training run, record the runs as prepared, and stop (engines that train outside clsrl, e.g. trl); the next sweep ingests finished folders' },
   skipDoctor: { kind: 'boolean', describe: 'do not run the engine preflight (`clsrl doctor`) before launching the first external training' },
+  diagnostics: {
+    kind: 'choice',
+    choices: ['full', 'off'],
+    describe: "answer diagnostics: full (in-list + forced choice where the engine scores log-probs; default) or off (in-list only); not part of run ids",
+  },
+  sampled: { kind: 'boolean', describe: 'also measure sampled accuracy: one seeded T = 1 sample per question' },
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
   evalSplit: {
     kind: 'choice',
@@ -32,7 +39,7 @@ export const SWEEP_FLAGS = {
 } as const satisfies Record<string, FlagSpec>;
 
 /** The fields settable from the command line, derived from SWEEP_FLAGS. */
-export type SweepFlagValues = FlagValues<typeof SWEEP_FLAGS>;
+export type SweepFlagValues = Omit<FlagValues<typeof SWEEP_FLAGS>, 'diagnostics'> & { diagnostics?: DiagnosticsMode };
 
 /** Everything runSweep takes: the flag values plus what only code can pass. */
 export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings' | 'engineOpt' | 'evalSplit'> {
@@ -40,6 +47,7 @@ export interface SweepOptions extends Omit<SweepFlagValues, 'suite' | 'settings'
   /** Replaces the suite's prompt.evalSplit. */
   evalSplit?: PromptOptions['evalSplit'];
   settings?: SettingName[];
+  diagnostics?: DiagnosticsMode;
   /** Engine options (the CLI's --engine-opt), merged over the suite's engineConfig. */
   engineOpt?: Record<string, unknown>;
   reporters?: SweepReporter[];
@@ -52,7 +60,7 @@ export const DEFAULT_JOBS = 1;
 
 /** Validates parsed argv (camelCase keys) into sweep flag values; bad values throw BAD_FLAG naming the flag. */
 export function parseSweepFlags(argv: Record<string, unknown>): SweepFlagValues {
-  const out = parseFlags('sweep', SWEEP_FLAGS, argv);
+  const out = parseFlags('sweep', SWEEP_FLAGS, argv) as SweepFlagValues;
   if (out.model !== undefined) out.engineOpt = { ...out.engineOpt, model: out.model }; // also for --executor
   return out;
 }

@@ -5,6 +5,7 @@
 
 import type { EngineOptionKinds, MethodPlugin, PromptOptions, RunSpec, SettingName, SuiteDef } from '../contracts';
 import { resultOptions } from '../engines/options';
+import { DEFAULT_DIAGNOSTICS, type DiagnosticsMode } from '../diagnostics';
 import { ClsrlError, unknownName } from '../errors';
 import { hashOf, stableStringify } from './hash';
 
@@ -31,6 +32,10 @@ export interface PlanFilters {
   seeds?: number[];
   /** Replace the suite's prompt.evalSplit (`--eval-split`). */
   evalSplit?: PromptOptions['evalSplit'];
+  /** Override the suite's answer diagnostics (eval.diagnostics). */
+  diagnostics?: DiagnosticsMode;
+  /** Override the suite's T = 1 sampled accuracy switch (eval.sampled). */
+  sampled?: boolean;
 }
 
 export interface PlanOptions extends PlanFilters {
@@ -90,7 +95,12 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
   const plugins = methodNames.map((m) => opts.getMethod(m));
   const prompt: PromptOptions = { ...DEFAULT_PROMPT, ...suite.prompt, ...(opts.evalSplit ? { evalSplit: opts.evalSplit } : {}) };
   const engineCfg = { ...suiteEngineConfig(suite, opts.engine), ...opts.engineConfig };
-  const evalCfg = { maxTokens: suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS };
+  const maxTokens = suite.eval?.maxTokens ?? DEFAULT_EVAL_MAX_TOKENS;
+  const evalCfg = {
+    maxTokens,
+    diagnostics: opts.diagnostics ?? suite.eval?.diagnostics ?? DEFAULT_DIAGNOSTICS.mode,
+    sampled: opts.sampled ?? suite.eval?.sampled ?? DEFAULT_DIAGNOSTICS.sampled,
+  };
 
   const specs = new Map<string, RunSpec>();
   for (const setting of suite.settings) {
@@ -118,7 +128,9 @@ export function planSweep(opts: PlanOptions): RunSpec[] {
             transferTo,
             config,
           };
-          const hashed = { ...content, config: { ...config, method: hashedMethodConfig(plugin, config.method) } };
+          // Answer diagnostics measure the same model and greedy answers, so they stay out of the id: runs
+          // stored before them (or with them off) are kept and show n/a; a new --db measures them.
+          const hashed = { ...content, config: { ...config, method: hashedMethodConfig(plugin, config.method), eval: { maxTokens } } };
           const id = runId(hashed, opts.engineFingerprint, opts.engineOptionKinds);
           if (!specs.has(id)) specs.set(id, { id, ...content });
         }
@@ -147,7 +159,8 @@ export function runId(content: SpecContent, engineFingerprint: string | undefine
  */
 export function legacyRunId(spec: RunSpec, engineFingerprint: string | undefined, plugin?: MethodPlugin<object>): string {
   const { id: _id, ...content } = spec;
-  const config = plugin ? { ...content.config, method: hashedMethodConfig(plugin, content.config.method) } : content.config;
+  const base = { ...content.config, eval: { maxTokens: content.config.eval.maxTokens } }; // diagnostics never entered ids
+  const config = plugin ? { ...base, method: hashedMethodConfig(plugin, content.config.method) } : base;
   return hashOf({ v: 1, ...content, config, engineFingerprint: engineFingerprint ?? null });
 }
 

@@ -107,6 +107,8 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     seeds: opts.seeds,
     shots: opts.shots,
     evalSplit: opts.evalSplit,
+    diagnostics: opts.diagnostics,
+    sampled: opts.sampled,
   });
   const dataRoot = await resolveData(suite, specs, opts, db, !!engine.prepareRun, getMethod);
   const base = { suite: suite.name, engine: engineName, db, dataRoot, specs };

@@ -15,10 +15,11 @@ import type {
   SettingName,
   TrainStepRecord,
 } from '../contracts';
+import { countDiagnostics } from '../diagnostics';
 import { ClsrlError, storageCondition, storageError } from '../errors';
 import { checkTables, openReadonly, refuseForeign } from './guard';
-import { num, real, specColumns, toRunRow, type DbPrediction, type DbRun, type DbStep } from './rows';
-import { currentVersion, migrate, READABLE_FROM, SCHEMA_VERSION } from './schema';
+import { bool, num, real, specColumns, toRunRow, type DbPrediction, type DbRun, type DbStep } from './rows';
+import { currentVersion, DIAGNOSTICS_VERSION, migrate, READABLE_FROM, SCHEMA_VERSION } from './schema';
 
 export { SCHEMA_VERSION } from './schema';
 export { importRuns, type ImportSummary } from './merge';
@@ -34,6 +35,12 @@ export interface PredictionRecord {
   extracted: string;
   correct: boolean;
   strictCorrect: boolean;
+  /** Answer diagnostics (harness/diagnostics.ts); null or absent: not measured. */
+  inList?: boolean | null;
+  forcedChoice?: string | null;
+  forcedCorrect?: boolean | null;
+  sampledOutput?: string | null;
+  sampledCorrect?: boolean | null;
 }
 
 /** One evaluation set of a run (n, correct and the accuracies are derived from the predictions). */
@@ -42,6 +49,8 @@ export interface EvaluationRecord {
   evalSplit: string;
   template: string;
   evalMs: number;
+  /** Time of the diagnostics beyond greedy evaluation (forced choice, T = 1 samples), included in evalMs. */
+  diagnosticsMs?: number;
   cacheKey?: string;
   fromCache?: boolean;
   predictions: PredictionRecord[];
@@ -131,13 +140,20 @@ function guarded(db: Database.Database, check: () => void): void {
   }
 }
 
+/** 0/1 of a measured flag, NULL when not measured. */
+const flag = (b: boolean | null | undefined): number | null => (b === null || b === undefined ? null : b ? 1 : 0);
+
+
 export class Store implements ResultsSource {
   readonly file: string;
   readonly db: Database.Database;
+  /** Schema version of the file (a readonly open may read an older one; its diagnostics read as NULL). */
+  readonly version: number;
 
   private constructor(file: string, db: Database.Database) {
     this.file = file;
     this.db = db;
+    this.version = currentVersion(db);
   }
 
   /**
@@ -173,6 +189,7 @@ export class Store implements ResultsSource {
     }
     try {
       if (opts.readonly) {
+        // Older databases are read as they are (columns added since read as NULL); newer ones are refused.
         const v = currentVersion(db);
         if (v < READABLE_FROM || v > SCHEMA_VERSION) {
           throw new ClsrlError('STORE', `${file} has schema version ${v}, expected ${READABLE_FROM} to ${SCHEMA_VERSION}`, {
@@ -398,22 +415,29 @@ export class Store implements ResultsSource {
   private insertEvaluations(runId: string, evals: EvaluationRecord[]): void {
     const ev = this.db.prepare(
       `INSERT INTO evaluations (run_id, eval_dataset, eval_split, n, correct, strict_correct, accuracy,
-                                strict_accuracy, eval_ms, template, cache_key, from_cache)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                strict_accuracy, eval_ms, template, cache_key, from_cache, in_list, in_list_rate,
+                                forced_correct, forced_accuracy, sampled_correct, sampled_accuracy, diagnostics_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const pr = this.db.prepare(
       `INSERT INTO predictions (run_id, eval_dataset, eval_split, example_id, label, output, extracted, correct,
-                                strict_correct) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+                                strict_correct, in_list, forced_choice, forced_correct, sampled_output, sampled_correct)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const rate = (k: number | null, n: number): number | null => (k === null ? null : pct(k, n));
     for (const e of evals) {
       const n = e.predictions.length;
       const correct = e.predictions.filter((p) => p.correct).length;
       const strict = e.predictions.filter((p) => p.strictCorrect).length;
+      // an evaluation is measured whole or not (countDiagnostics: null unless every prediction has it)
+      const { inList: listed, forcedCorrect: forced, sampledCorrect: sampled } = countDiagnostics(e.predictions);
       ev.run(runId, e.evalDataset, e.evalSplit, n, correct, strict, pct(correct, n), pct(strict, n), e.evalMs,
-        e.template, e.cacheKey ?? null, e.fromCache ? 1 : 0);
+        e.template, e.cacheKey ?? null, e.fromCache ? 1 : 0, listed, rate(listed, n), forced, rate(forced, n),
+        sampled, rate(sampled, n), e.diagnosticsMs ?? null);
       for (const p of e.predictions) {
         pr.run(runId, e.evalDataset, e.evalSplit, p.exampleId, p.label, p.output, p.extracted, p.correct ? 1 : 0,
-          p.strictCorrect ? 1 : 0);
+          p.strictCorrect ? 1 : 0, flag(p.inList), p.forcedChoice ?? null, flag(p.forcedCorrect), p.sampledOutput ?? null,
+          flag(p.sampledCorrect));
       }
     }
   }
@@ -458,11 +482,14 @@ export class Store implements ResultsSource {
   }
 
   evaluations(filter: { suite?: string } = {}): EvaluationRow[] {
+    const diag = this.version >= DIAGNOSTICS_VERSION;
     const rows = this.db
       .prepare(
         `SELECT r.id AS runId, r.suite, r.dataset, r.setting, r.shots, r.seed, r.method, r.engine,
                 e.eval_dataset AS evalDataset, e.eval_split AS evalSplit, e.n, e.correct, e.accuracy,
-                e.strict_accuracy AS strictAccuracy
+                e.strict_accuracy AS strictAccuracy,
+                ${diag ? 'e.in_list_rate' : 'NULL'} AS inListRate, ${diag ? 'e.forced_accuracy' : 'NULL'} AS forcedChoiceAccuracy,
+                ${diag ? 'e.sampled_accuracy' : 'NULL'} AS sampledAccuracy
          FROM evaluations e JOIN runs r ON r.id = e.run_id
          WHERE r.status = 'done' ${filter.suite ? 'AND r.suite = ?' : ''}
          ORDER BY r.suite, r.dataset, r.setting, r.method, r.shots, r.seed, r.id, e.eval_dataset, e.eval_split`,
@@ -506,6 +533,11 @@ export class Store implements ResultsSource {
       extracted: p.extracted,
       correct: p.correct === 1,
       strictCorrect: p.strict_correct === 1,
+      inList: bool(p.in_list),
+      forcedChoice: p.forced_choice ?? null,
+      forcedCorrect: bool(p.forced_correct),
+      sampledOutput: p.sampled_output ?? null,
+      sampledCorrect: bool(p.sampled_correct),
     }));
   }
 }

@@ -38,10 +38,11 @@ export function importRuns(target: Store, sourceFile: string, opts: { suite?: st
   const src = new Database(sourceFile, { readonly: true, fileMustExist: true });
   try {
     src.pragma('busy_timeout = 30000');
+    // An older source's rows lack the columns added since; they are inserted as NULL (not measured).
     const v = currentVersion(src);
     if (v < READABLE_FROM || v > SCHEMA_VERSION) {
       throw new ClsrlError('STORE', `${sourceFile} has schema version ${v}, the target has ${SCHEMA_VERSION}`, {
-        hint: 'open both with the same clsrl version (a sweep on the source migrates it)',
+        hint: v < 1 ? 'check the path of the shard DB' : 'open both with the same clsrl version',
       });
     }
     const runs = src

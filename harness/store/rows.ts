@@ -47,6 +47,12 @@ export interface DbPrediction {
   extracted: string;
   correct: number;
   strict_correct: number;
+  /** Absent in databases older than the diagnostics columns. */
+  in_list?: number | null;
+  forced_choice?: string | null;
+  forced_correct?: number | null;
+  sampled_output?: string | null;
+  sampled_correct?: number | null;
 }
 
 export function specColumns(spec: RunSpec) {
@@ -91,5 +97,8 @@ export function toRunRow(r: DbRun): RunRow {
 export function num(x: number): number | null {
   return Number.isFinite(x) ? x : null;
 }
+
+/** A 0/1 column as boolean; NULL or absent (not measured) as null. */
+export const bool = (x: number | null | undefined): boolean | null => (x === null || x === undefined ? null : x === 1);
 
 export const real = (x: number | null): number => (x === null ? NaN : x);

@@ -153,13 +153,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX run_leases_holder ON run_leases (holder);
     `,
   },
+  {
+    version: 4,
+    description: 'answer diagnostics per evaluation and prediction (NULL: not measured)',
+    sql: `
+      ALTER TABLE evaluations ADD COLUMN in_list INTEGER;          -- greedy answers naming a listed candidate
+      ALTER TABLE evaluations ADD COLUMN in_list_rate REAL;        -- percent
+      ALTER TABLE evaluations ADD COLUMN forced_correct INTEGER;   -- forced choice (argmax of listed names) = label
+      ALTER TABLE evaluations ADD COLUMN forced_accuracy REAL;     -- percent
+      ALTER TABLE evaluations ADD COLUMN sampled_correct INTEGER;  -- one T = 1 sample, lenient match
+      ALTER TABLE evaluations ADD COLUMN sampled_accuracy REAL;    -- percent
+      ALTER TABLE evaluations ADD COLUMN diagnostics_ms REAL;      -- part of eval_ms spent on the above
+      ALTER TABLE predictions ADD COLUMN in_list INTEGER;
+      ALTER TABLE predictions ADD COLUMN forced_choice TEXT;
+      ALTER TABLE predictions ADD COLUMN forced_correct INTEGER;
+      ALTER TABLE predictions ADD COLUMN sampled_output TEXT;
+      ALTER TABLE predictions ADD COLUMN sampled_correct INTEGER;
+    `,
+  },
 ];
 
 /**
  * Oldest schema a reader (results, report, merge source, worker cache) can read without migrating:
- * migration 2 only widened a CHECK, migration 3 only added what concurrent writers use.
+ * migration 2 only widened a CHECK, migration 3 only added what concurrent writers use, migration 4 only
+ * nullable diagnostics columns (read as NULL before it).
  */
 export const READABLE_FROM = 1;
+
+/** The first version with answer-diagnostics columns (older databases read them as NULL). */
+export const DIAGNOSTICS_VERSION = 4;
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 

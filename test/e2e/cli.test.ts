@@ -132,10 +132,15 @@ describe('a sweep of the fixture suite', () => {
     const rows = json<Record<string, unknown>[]>(cli(['results', '--db', db1, '--json']));
     // b2n: 12 runs x (base, new); few-shot: 3 zero-shot x test + 9 trained x (test + 2 transfer)
     expect(rows).toHaveLength(12 * 2 + 3 + 9 * 3);
-    const keys = ['runId', 'suite', 'dataset', 'setting', 'shots', 'seed', 'method', 'engine', 'evalDataset', 'evalSplit', 'n', 'correct', 'accuracy'];
+    const keys = ['runId', 'suite', 'dataset', 'setting', 'shots', 'seed', 'method', 'engine', 'evalDataset', 'evalSplit', 'n', 'correct', 'accuracy',
+      'inListRate', 'forcedChoiceAccuracy', 'sampledAccuracy'];
     for (const r of rows) {
       expect(Object.keys(r)).toEqual(keys);
       expect(r.accuracy).toBeCloseTo((100 * (r.correct as number)) / (r.n as number), 9);
+      // the double scores log-probs: diagnostics are measured (default full); sampling is off by default
+      expect(r.inListRate).toBeGreaterThanOrEqual(r.accuracy as number);
+      expect(typeof r.forcedChoiceAccuracy).toBe('number');
+      expect(r.sampledAccuracy).toBeNull();
     }
     const transfer = rows.filter((r) => r.evalDataset !== r.dataset);
     expect(transfer).toHaveLength(9 * 2);

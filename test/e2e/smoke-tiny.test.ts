@@ -69,4 +69,17 @@ describe('npm start: the smoke suite on the shipped model', () => {
       }
     }
   });
+
+  test('every evaluation carries answer diagnostics (tiny scores log-probs) and the report reads them', () => {
+    expect(evals).toHaveLength(12);
+    for (const e of evals) {
+      expect(e.inListRate).toBeGreaterThanOrEqual(e.accuracy); // same lenient match: a correct answer is listed
+      expect(e.forcedChoiceAccuracy).toEqual(expect.any(Number));
+      expect(e.sampledAccuracy).toBeNull(); // sampling is off by default
+    }
+    const section = markdown.split(/^## /m).find((s) => s.startsWith('Answer diagnostics')) ?? '';
+    for (const m of smoke.methods) expect(section).toContain(`| ${methodTitle(m)} |`);
+    expect(section).toMatch(/\| baseline: forced choice [+-]\d/);
+    expect(section).toMatch(/(gain|loss) from (seeing|answering)|no change/);
+  });
 });

@@ -35,10 +35,12 @@ test('zero-shot completions are computed once and shared across suites', async (
     .all() as { suite: string; eval_dataset: string; from_cache: number; cache_key: string }[];
   expect(rows.map((r) => [r.suite, r.from_cache])).toEqual([['first', 0], ['first', 0], ['second', 1], ['second', 1]]);
   expect(rows[2].cache_key).toBe(rows[0].cache_key);
-  expect((store.db.prepare('SELECT COUNT(*) c FROM eval_cache').get() as { c: number }).c).toBe(2);
-  // same outputs, scored the same
-  const first = store.evaluations({ suite: 'first' }).map((e) => [e.evalDataset, e.correct]);
-  expect(store.evaluations({ suite: 'second' }).map((e) => [e.evalDataset, e.correct])).toEqual(first);
+  // per evaluation set: the greedy completions and the forced choices (answer diagnostics, default full)
+  expect((store.db.prepare('SELECT COUNT(*) c FROM eval_cache').get() as { c: number }).c).toBe(4);
+  // same outputs, scored the same, the same diagnostics
+  const first = store.evaluations({ suite: 'first' }).map((e) => [e.evalDataset, e.correct, e.inListRate, e.forcedChoiceAccuracy]);
+  expect(first.every((r) => typeof r[3] === 'number')).toBe(true);
+  expect(store.evaluations({ suite: 'second' }).map((e) => [e.evalDataset, e.correct, e.inListRate, e.forcedChoiceAccuracy])).toEqual(first);
   store.close();
 });
 

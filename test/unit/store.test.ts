@@ -121,6 +121,7 @@ test('stores a run atomically and reads it back through ResultsSource', () => {
   expect(ev).toEqual({
     runId: 'r1', suite: 'unit', dataset: 'EuroSAT', setting: 'few-shot', shots: 4, seed: 1, method: 'cls-rl', engine: 'double',
     evalDataset: 'EuroSAT', evalSplit: 'test', n: 4, correct: 2, accuracy: 50, strictAccuracy: 25,
+    inListRate: null, forcedChoiceAccuracy: null, sampledAccuracy: null, // predictions without diagnostics
   });
   const steps = s.trainSteps('r1');
   expect(steps).toHaveLength(2);

@@ -91,6 +91,7 @@ export class TinyEngine implements Engine {
   readonly trains = true;
   readonly optionKinds = kindsOf(TINY_OPTIONS);
   readonly repetitionPenalty = true;
+  readonly scores = true;
   readonly runtime: Runtime;
   private readonly base: TinyModel;
   private readonly baseFingerprint: string;
@@ -149,7 +150,7 @@ export class TinyEngine implements Engine {
     if (!(opts.n >= 1) || !(opts.temperature >= 0) || !(opts.maxTokens >= 0)) {
       throw new ClsrlError('BAD_CONFIG', `generate options n=${opts.n} temperature=${opts.temperature} maxTokens=${opts.maxTokens} out of range`, { hint: 'n >= 1, temperature >= 0, maxTokens >= 0' });
     }
-    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: this.tok.encodePrompt(p.text) })));
+    const gp: GenPrompt[] = await Promise.all(prompts.map(async (p) => ({ patches: await this.patches(m, p), prompt: this.promptTokens(p) })));
     return generateAll(this.runtime, m.cfg, m.params, this.tok, gp, opts);
   }
 
@@ -215,6 +216,12 @@ export class TinyEngine implements Engine {
     return model;
   }
 
+  /** bos user <text> end assistant, then the assistant's prefix if any (its tokens as if generated). */
+  private promptTokens(p: PromptInput, drop?: () => boolean): number[] {
+    const head = this.tok.encodePrompt(p.text, drop);
+    return p.assistantPrefix ? head.concat(this.tok.encode(p.assistantPrefix)) : head;
+  }
+
   private async patches(m: TinyModel, p: PromptInput): Promise<Float32Array> {
     return patchify((await loadImage(p.image, m.cfg.imageSize)).data, m.cfg);
   }
@@ -225,7 +232,7 @@ export class TinyEngine implements Engine {
       if (!(i >= 0 && i < prompts.length)) throw new ClsrlError('ENGINE', `sequence promptIndex ${i} out of range (0..${prompts.length - 1})`, { hint: 'promptIndex indexes the prompts array' });
       let hit = cache.get(i);
       if (!hit) {
-        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: this.tok.encodePrompt(prompts[i].text, weights ? this.drop : undefined) }));
+        hit = this.patches(m, prompts[i]).then((patches) => ({ patches, prompt: this.promptTokens(prompts[i], weights ? this.drop : undefined) }));
         cache.set(i, hit);
       }
       return hit;
