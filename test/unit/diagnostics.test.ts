@@ -314,7 +314,7 @@ describe('configuration', () => {
 
   test('the flags: --diagnostics takes one of full, off; a suite with another value is a BAD_CONFIG', () => {
     expect(parseSweepFlags({ diagnostics: 'off', sampled: true })).toMatchObject({ diagnostics: 'off', sampled: true });
-    expect(() => parseSweepFlags({ diagnostics: 'some' })).toThrow(/--diagnostics "some": 'some' is not one of full, off/);
+    expect(() => parseSweepFlags({ diagnostics: 'some' })).toThrow(/--diagnostics "some": expected one of full, off/);
     expect(() => parseSweepFlags({ diagnostics: 'full,off' })).toThrow(/expected one of full, off/);
     expect(() => validateSuite({ ...suite, eval: { diagnostics: 'most' } }, 'x.json')).toThrow(/eval\.diagnostics/);
   });
