@@ -12,7 +12,7 @@ import { tableCsv } from './csv';
 import { fileSafe, type ReportDoc } from './document';
 import { renderHtml } from './html';
 import { renderMarkdown } from './markdown';
-import { discardStaging, publishReport, stagingFolder } from './publish';
+import { discardStaging, publishReport, stagingFolder, whyNotCreatable } from './publish';
 import { renderSvg, svgToPng } from './render';
 
 export type ReportFormat = 'md' | 'html' | 'csv' | 'svg' | 'png' | 'json';
@@ -61,21 +61,6 @@ export async function writeReport(source: ResultsSource, opts: ReportOptions): P
     throw e;
   }
   return result;
-}
-
-/**
- * Why a folder could not be created: a recursive mkdir on a read-only file system reports ENOENT, so
- * the nearest existing ancestor is asked whether it is writable (EROFS, EACCES) first.
- */
-function whyNotCreatable(dir: string, cause: unknown): string {
-  let anc = path.dirname(path.resolve(dir));
-  while (!fs.existsSync(anc) && path.dirname(anc) !== anc) anc = path.dirname(anc);
-  try {
-    fs.accessSync(anc, fs.constants.W_OK);
-  } catch (e) {
-    return `${storageCondition(e) ?? (e as Error).message} at ${anc}`;
-  }
-  return storageCondition(cause) ?? (cause as Error).message;
 }
 
 /** Writes one file whole or not at all (temp file + rename); disk full or read-only is a STORAGE error naming it. */

@@ -6,7 +6,7 @@
 
 import * as fs from 'fs';
 import * as path from 'path';
-import { ClsrlError } from '../harness/errors';
+import { ClsrlError, storageCondition } from '../harness/errors';
 import { siblingName, siblingOrphaned, siblingsOf, withLock } from '../harness/fslock';
 
 /** Written last into every report folder: the files that report wrote, relative to the folder. */
@@ -20,6 +20,18 @@ interface Manifest {
   writtenAt: string;
 }
 
+/** Why a folder cannot be created: the condition at its nearest existing ancestor, else the error's. */
+export function whyNotCreatable(dir: string, cause: unknown): string {
+  let anc = path.dirname(path.resolve(dir));
+  while (!fs.existsSync(anc) && path.dirname(anc) !== anc) anc = path.dirname(anc);
+  try {
+    fs.accessSync(anc, fs.constants.W_OK);
+  } catch (e) {
+    return `${storageCondition(e) ?? (e as Error).message} at ${anc}`;
+  }
+  return storageCondition(cause) ?? (cause as Error).message;
+}
+
 /** A fresh staging folder beside `outDir` (its parent is created; a clear error when it cannot be). */
 export function stagingFolder(outDir: string): string {
   const out = path.resolve(outDir);
@@ -27,7 +39,7 @@ export function stagingFolder(outDir: string): string {
   try {
     fs.mkdirSync(staging, { recursive: true });
   } catch (cause) {
-    throw new ClsrlError('BAD_FLAG', `cannot create report folder ${outDir}`, { hint: 'pass a writable --out folder', cause });
+    throw new ClsrlError('BAD_FLAG', `cannot create report folder ${outDir}: ${whyNotCreatable(outDir, cause)}`, { hint: 'pass a writable --out folder', cause });
   }
   return staging;
 }
@@ -79,6 +91,22 @@ export async function publishReport(staging: string, outDir: string, files: stri
   const manifest: Manifest = { files: rel, writtenAt: new Date().toISOString() };
   fs.writeFileSync(path.join(staging, MANIFEST), JSON.stringify(manifest, null, 1));
   await withLock(path.join(path.dirname(out), `.${path.basename(out)}.lock`), () => {
+    try {
+      swapIn(out, outDir, staging);
+    } catch (e) {
+      if (e instanceof ClsrlError) throw e;
+      throw new ClsrlError('STORAGE', `cannot write report folder ${outDir}: ${whyNotCreatable(path.join(out, 'x'), e)}`, {
+        hint: 'pass a writable --out folder (a report replaces the folder whole, so its parent must be writable too)',
+        cause: e,
+      });
+    }
+  });
+  return rel.map((f) => path.join(outDir, ...f.split('/')));
+}
+
+/** Moves the user's own files into the staging folder, then swaps it in for `out` (two renames). */
+function swapIn(out: string, outDir: string, staging: string): void {
+  {
     recover(out, staging);
     let old: string | undefined;
     if (fs.existsSync(out)) {
@@ -95,8 +123,7 @@ export async function publishReport(staging: string, outDir: string, files: stri
     }
     fs.renameSync(staging, out);
     if (old) fs.rmSync(old, { recursive: true, force: true });
-  });
-  return rel.map((f) => path.join(outDir, ...f.split('/')));
+  }
 }
 
 /** Removes a staging folder after a failed report (the old report stays as it was). */

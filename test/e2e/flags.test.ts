@@ -5,6 +5,7 @@
 
 import yargs from 'yargs';
 import { COMMANDS } from '../../harness/commands';
+import { DOCTOR_FLAGS } from '../../harness/commands/doctor';
 import { INGEST_FLAGS } from '../../harness/commands/ingest';
 import { COMMON_FLAGS } from '../../harness/commands/output';
 import { REPORT_FLAGS } from '../../harness/commands/report';
@@ -24,6 +25,7 @@ import { cli } from '../helpers/cli';
 
 const TABLES: Record<string, FlagTable> = {
   datasets: { json: COMMON_FLAGS.json },
+  doctor: DOCTOR_FLAGS,
   ingest: INGEST_FLAGS,
   methods: { json: COMMON_FLAGS.json },
   report: REPORT_FLAGS,
