@@ -1,6 +1,7 @@
 // The seams of clsrl: data items, splits, prompts, the engine/policy contract, method plugins,
 // run specs and stored rows. Types only (no behaviour), so every part can be built and tested alone.
-// See ../shared/DESIGN.md for the picture these types implement.
+// The data flow they serve: suite -> plan (RunSpec[]) -> split -> prompts -> method.train -> engine.generate
+// -> scoring -> store -> report (README.md, docs/adding-a-method.md).
 
 // ---------------------------------------------------------------------------------------------
 // Data

@@ -3,7 +3,7 @@
 // `step` differentiates (-sum_t w_t log pi(y_t)). No engine, no I/O: every step is unit-tested by hand.
 //
 // Source: the paper's trainer (CLS-RL `src/open_r1/trainer/grpo_trainer.py`, derived from R1-V and
-// trl 0.14), summarised in shared/reference/paper-protocol.md "Optimisation" and DESIGN.md:
+// trl 0.14; github.com/minglllli/CLS-RL), as follows:
 //   advantages = (r - mean_group) / (std_group + 1e-4)           std = torch.std, i.e. UNBIASED (n-1)
 //   per_token_kl = exp(ref - logp) - (ref - logp) - 1             (k3 estimator)
 //   per_token_loss = -(exp(logp - logp.detach()) * A - beta * per_token_kl)
