@@ -5,6 +5,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { writeFakeTrlPrograms } from '../helpers/fake-trl';
 import { spawnSync } from 'child_process';
 import sharp from 'sharp';
 import type { ExternalTrainContext, Question, RunSpec, TrainStepRecord } from '../../harness/contracts';
@@ -144,36 +145,9 @@ describe('launching against a fake accelerate', () => {
   const bin = path.join(tmp, 'bin');
   const savedPath = process.env.PATH;
   beforeAll(() => {
-    fs.mkdirSync(bin, { recursive: true });
-    // Stands in for `accelerate launch`: scores completions through the run folder's own Python client
-    // against the live reward server, logs two steps, writes trainer_state.json and a checkpoint.
-    fs.writeFileSync(path.join(bin, 'accelerate'), `#!/usr/bin/env bash
-set -e
-echo "$*" > launched-with.txt
-if [ "\${FAKE_TRL_MODE:-ok}" = fail ]; then echo "CUDA out of memory (fake)" >&2; exit 3; fi
-python3 - <<'PY'
-import json, os
-from clsrl_trl.rewards import make_reward_funcs
-cfg = json.load(open("config.json"))
-rows = [json.loads(l) for l in open(cfg["data"]["train"])]
-funcs = make_reward_funcs(os.environ["CLSRL_REWARD_URL"], cfg["rewards"]["method"], cfg["rewards"]["names"], os.environ.get("CLSRL_REWARD_TOKEN"))
-labels = [r["solution"] for r in rows]
-completions = [[{"role": "assistant", "content": "<think>t</think><answer>%s</answer>" % (l if i % 2 == 0 else "x")}] for i, l in enumerate(labels)]
-history = []
-for step in (1, 2):
-    entry = {"loss": 0.1 * step, "step": step, "epoch": step / 2, "learning_rate": 1e-6, "grad_norm": 0.5, "kl": 0.01 * step,
-             "reward_std": 0.2, "completions/mean_length": 10.0 * step, "clsrl_elapsed_s": 1.5 * step}
-    for f in funcs:
-        values = f(completions=completions, solution=labels)
-        entry["rewards/%s/mean" % f.__name__] = sum(values) / len(values)
-    history.append(entry)
-    print("CLSRL_LOG " + json.dumps(entry), flush=True)
-history.append({"train_runtime": 3.0, "step": 2, "train_loss": 0.15})
-os.makedirs("output/final", exist_ok=True)
-json.dump({"log_history": history}, open("output/trainer_state.json", "w"))
-open("output/final/config.json", "w").write("{}")
-PY
-`, { mode: 0o755 });
+    // the shared stand-in for `accelerate launch` (test/helpers/fake-trl.ts): scores completions through
+    // the run folder's own Python client against the live reward server, logs two steps, writes a checkpoint
+    writeFakeTrlPrograms(bin, path.join(tmp, 'vllm-images'));
     process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
   });
   afterAll(() => {
