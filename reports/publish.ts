@@ -106,24 +106,22 @@ export async function publishReport(staging: string, outDir: string, files: stri
 
 /** Moves the user's own files into the staging folder, then swaps it in for `out` (two renames). */
 function swapIn(out: string, outDir: string, staging: string): void {
-  {
-    recover(out, staging);
-    let old: string | undefined;
-    if (fs.existsSync(out)) {
-      if (!fs.statSync(out).isDirectory()) {
-        throw new ClsrlError('BAD_FLAG', `--out ${outDir} is a file, not a folder`, { hint: 'pass a folder for the report' });
-      }
-      for (const f of foreignFiles(out)) {
-        if (fs.existsSync(path.join(staging, f))) continue; // the new report writes this name itself
-        fs.mkdirSync(path.dirname(path.join(staging, f)), { recursive: true });
-        fs.renameSync(path.join(out, f), path.join(staging, f));
-      }
-      old = siblingName(out, 'old');
-      fs.renameSync(out, old);
+  recover(out, staging);
+  let old: string | undefined;
+  if (fs.existsSync(out)) {
+    if (!fs.statSync(out).isDirectory()) {
+      throw new ClsrlError('BAD_FLAG', `--out ${outDir} is a file, not a folder`, { hint: 'pass a folder for the report' });
     }
-    fs.renameSync(staging, out);
-    if (old) fs.rmSync(old, { recursive: true, force: true });
+    for (const f of foreignFiles(out)) {
+      if (fs.existsSync(path.join(staging, f))) continue; // the new report writes this name itself
+      fs.mkdirSync(path.dirname(path.join(staging, f)), { recursive: true });
+      fs.renameSync(path.join(out, f), path.join(staging, f));
+    }
+    old = siblingName(out, 'old');
+    fs.renameSync(out, old);
   }
+  fs.renameSync(staging, out);
+  if (old) fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** Removes a staging folder after a failed report (the old report stays as it was). */
