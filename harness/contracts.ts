@@ -394,8 +394,8 @@ export interface PromptOptions {
    * `clamp`: clamp(int(0.4*C), 30, 100) when C >= 30, else all (fits the printed DTD prompts).
    */
   candidateRule: 'code' | 'text' | 'clamp';
-  /** `test` (CoOp) or `test+val` (the CLS-RL eval code keeps `test` and `valid` rows). */
-  evalSplit: 'test' | 'test+val';
+  /** `test` (CoOp), `test+val` (the CLS-RL eval code keeps `test` and `valid` rows) or `val` (tune without test images). */
+  evalSplit: 'test' | 'test+val' | 'val';
   /** Seed of the candidate lists for evaluation prompts, shared by all runs (paper: 100). */
   evalPromptSeed: number;
   /** Cap on evaluation examples per set (0 = all); for quick suites. */

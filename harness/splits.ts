@@ -5,10 +5,13 @@ import type { EvalSet, Example, LoadedDataset, SettingName, Split } from './cont
 import { ClsrlError } from './errors';
 import { PyRandom } from './random/pyrandom';
 
-export type EvalSplitOption = 'test' | 'test+val';
+/** Evaluation items: CoOp's test split, the paper's eval code's test + valid records, or the tasks' val split
+ * alone (for tuning budgets and recipes without looking at test images). */
+export const EVAL_SPLITS = ['test', 'test+val', 'val'] as const;
+export type EvalSplitOption = (typeof EVAL_SPLITS)[number];
 
 export interface SplitOptions {
-  /** `test` (CoOp) or `test+val` (the CLS-RL eval code keeps `test` and `valid` records). */
+  /** `test` (CoOp), `test+val` (the CLS-RL eval code keeps `test` and `valid` records) or `val` (tuning). */
   evalSplit: EvalSplitOption;
 }
 
@@ -61,12 +64,25 @@ export function subsampleClasses(items: readonly Example[], selected: readonly n
   return out;
 }
 
-/** The evaluation items: the full test split, plus the full val split for `test+val`. */
+/** The evaluation items: the full test split, plus the full val split for `test+val`, or the val split alone for `val`. */
 export function evalItems(ds: LoadedDataset, evalSplit: EvalSplitOption): Example[] {
-  if (evalSplit !== 'test' && evalSplit !== 'test+val') {
-    throw new ClsrlError('BAD_CONFIG', `unknown evalSplit '${String(evalSplit)}'`, { hint: "use 'test' (CoOp) or 'test+val' (CLS-RL eval code)" });
+  switch (evalSplit) {
+    case 'test':
+      return [...ds.test];
+    case 'test+val':
+      return [...ds.test, ...ds.val];
+    case 'val':
+      if (ds.val.length === 0) {
+        throw new ClsrlError('DATA_FORMAT', `${ds.name}: the val split is empty, so evalSplit 'val' has nothing to evaluate`, {
+          hint: "use --eval-split test (ImageNet-style datasets have no val records)",
+        });
+      }
+      return [...ds.val];
+    default:
+      throw new ClsrlError('BAD_CONFIG', `unknown evalSplit '${String(evalSplit)}'`, {
+        hint: "use 'test' (CoOp), 'test+val' (CLS-RL eval code) or 'val' (tuning on validation images)",
+      });
   }
-  return evalSplit === 'test+val' ? [...ds.test, ...ds.val] : [...ds.test];
 }
 
 /** Base-to-new: few-shot sample of all classes, then the base half for training and base/new test sets. */

@@ -21,7 +21,7 @@ const VARIANTS: Variant[] = [
     label: `${methodTitle('cls-rl')} accuracy reward`,
     value: (r) => (r.method === 'cls-rl' ? (r.spec.config.method.mathVerify === true ? 'math_verify, then string match (paper code)' : 'string match only') : undefined),
   },
-  { label: 'evaluation items', value: (r) => (r.spec.config.prompt.evalSplit === 'test+val' ? 'test + val records (paper code)' : 'test split') },
+  { label: 'evaluation items', value: (r) => ({ test: 'test split', 'test+val': 'test + val records (paper code)', val: 'val split (tuning)' })[r.spec.config.prompt.evalSplit] ?? r.spec.config.prompt.evalSplit },
   {
     label: 'evaluation image size',
     value: (r) => {

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import type { SuiteDef } from '../harness/contracts';
 import { ClsrlError, unknownName } from '../harness/errors';
+import { EVAL_SPLITS } from '../harness/splits';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const SUITES: Record<string, () => SuiteDef> = {
@@ -114,7 +115,7 @@ const suiteSchema = z
     prompt: z
       .object({
         candidateRule: z.enum(['code', 'text', 'clamp']).optional(),
-        evalSplit: z.enum(['test', 'test+val']).optional(),
+        evalSplit: z.enum(EVAL_SPLITS).optional(),
         evalPromptSeed: z.number().int().min(0).optional(),
         evalLimit: z.number().int().min(0).optional(),
       })

@@ -8,7 +8,7 @@ import { loadDataset, resolveDataRoot } from '../data';
 import { buildQuestions } from '../prompts';
 import { DEFAULT_PROMPT } from '../runner/plan';
 import { parseFlags, yargsOptions, type FlagSpec } from '../flags';
-import { makeSplit } from '../splits';
+import { EVAL_SPLITS, makeSplit } from '../splits';
 import { COMMON_FLAGS, printJson, printLine, textTable } from './output';
 
 export const SPLIT_FLAGS = {
@@ -18,7 +18,7 @@ export const SPLIT_FLAGS = {
   seed: { kind: 'int', min: 0, required: true, describe: 'split seed (CoOp: 1, 2, 3)' },
   dataRoot: COMMON_FLAGS.dataRoot,
   candidateRule: { kind: 'choice', choices: ['code', 'text', 'clamp'], default: DEFAULT_PROMPT.candidateRule, describe: 'candidate-list size rule' },
-  evalSplit: { kind: 'choice', choices: ['test', 'test+val'], default: DEFAULT_PROMPT.evalSplit, describe: 'evaluation items' },
+  evalSplit: { kind: 'choice', choices: EVAL_SPLITS, default: DEFAULT_PROMPT.evalSplit, describe: 'evaluation items' },
   evalPromptSeed: { kind: 'int', min: 0, default: String(DEFAULT_PROMPT.evalPromptSeed), describe: 'seed of the evaluation candidate lists' },
   json: COMMON_FLAGS.json,
 } as const satisfies Record<string, FlagSpec>;

@@ -5,6 +5,7 @@
 import type { MethodPlugin, PromptOptions, SettingName, SuiteDef } from '../contracts';
 import { parseFlags, yargsOptions, type FlagSpec, type FlagValues } from '../flags';
 import type { DiagnosticsMode } from '../diagnostics';
+import { EVAL_SPLITS } from '../splits';
 import type { SweepReporter } from './reporters';
 
 export const SWEEP_FLAGS = {
@@ -32,8 +33,8 @@ export const SWEEP_FLAGS = {
   cacheDir: { kind: 'string', describe: 'where suites materialise generated data (default: <db folder>/cache)' },
   evalSplit: {
     kind: 'choice',
-    choices: ['test', 'test+val'],
-    describe: "evaluation items: 'test' (CoOp's test split) or 'test+val' (the paper's eval code: test and valid records; paper suites' default)",
+    choices: EVAL_SPLITS,
+    describe: "evaluation items: 'test' (CoOp's test split), 'test+val' (the paper's eval code: test and valid records; paper suites' default) or 'val' (validation images only: tune budgets and recipes without the test images)",
   },
   require: { kind: 'names', describe: 'modules to load first (extra methods/engines/datasets registering themselves)' },
 } as const satisfies Record<string, FlagSpec>;

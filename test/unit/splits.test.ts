@@ -168,6 +168,16 @@ describe('on the CoOp fixture', () => {
     expect(s.train.length).toBe(3 * 4 + 3);
   });
 
+  test("'val' evaluation: the val split alone; a dataset without val records is an error naming it", async () => {
+    const eu = await load('EuroSAT');
+    const items = makeSplit(eu, 'few-shot', 1, 1, { evalSplit: 'val' }).evals[0].items;
+    expect(items.map((e) => e.image)).toEqual(eu.val.map((e) => e.image));
+    const b2n = makeSplit(eu, 'base-to-new', 1, 1, { evalSplit: 'val' });
+    expect(b2n.evals.reduce((n, e) => n + e.items.length, 0)).toBe(eu.val.length);
+    const inet = await load('ImageNet');
+    expect(() => makeSplit(inet, 'few-shot', 4, 1, { evalSplit: 'val' })).toThrow(/ImageNet: the val split is empty/);
+  });
+
   test('transferEvalSet: full test of all classes', async () => {
     const ds = await load('Caltech101');
     const t = transferEvalSet(ds, { evalSplit: 'test' });
