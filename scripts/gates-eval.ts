@@ -9,7 +9,8 @@
 //   direct    greedy accuracy with the full list and the direct eval template (for reading, not a gate)
 // Gates (means over tasks): twoName >= full + 15; unlisted < 5; forced >= full + 10.
 
-import type { Engine, LoadedModel, PromptInput, Question, TokenSeq } from '../harness/contracts';
+import type { Engine, LoadedModel, PromptInput, Question } from '../harness/contracts';
+import { forcedChoices, inList } from '../harness/diagnostics';
 import { loadDataset, registerDataset } from '../harness/data';
 import { buildQuestions, makeProblem, promptFor, applyTemplate } from '../harness/prompts';
 import { limitQuestions } from '../harness/runner/evaluate';
@@ -77,18 +78,6 @@ export function twoNameQuestion(q: Question, classnames: readonly string[], pref
   return { ...q, id: `${q.id}/two`, candidates, problem: makeProblem(prefix, candidates) };
 }
 
-/** Whether an extracted answer matches one of the listed names (the paper's lenient match). */
-export function isListed(answer: string, candidates: readonly string[]): boolean {
-  return candidates.some((c) => evalMatch(answer, c));
-}
-
-/** Index of the highest-scoring name (first on ties). */
-export function argmax(scores: readonly number[]): number {
-  let best = 0;
-  for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-  return best;
-}
-
 async function greedy(engine: Engine, model: LoadedModel, prompts: PromptInput[], maxTokens: number, batch: number): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < prompts.length; i += batch) {
@@ -98,21 +87,11 @@ async function greedy(engine: Engine, model: LoadedModel, prompts: PromptInput[]
   return out;
 }
 
-/** log p(name, end | prompt) of every listed name of every question; the index of the best per question. */
-async function forcedChoice(engine: Engine, model: LoadedModel, qs: Question[], batch: number): Promise<number[]> {
-  const picks: number[] = [];
-  for (let i = 0; i < qs.length; i += batch) {
-    const part = qs.slice(i, i + batch);
-    const prompts = part.map((q) => promptFor(q, 'direct', 'eval'));
-    const seqs: TokenSeq[] = part.flatMap((q, k) => q.candidates.map((c) => ({ promptIndex: k, tokens: engine.encodeTarget(c) })));
-    const lp = await engine.logprobs(model, prompts, seqs);
-    let s = 0;
-    for (const q of part) {
-      const scores = q.candidates.map(() => lp[s++].reduce((a, b) => a + b, 0));
-      picks.push(argmax(scores));
-    }
-  }
-  return picks;
+/** Forced choice under the direct eval template (log p(name, end | prompt), argmax, ties to the first listed): the
+ * same measurement as the report's answer diagnostics (harness/diagnostics.ts forcedChoices). */
+async function forcedChoice(engine: Engine, model: LoadedModel, qs: Question[]): Promise<(string | null)[]> {
+  const items = qs.map((q) => ({ prompt: promptFor(q, 'direct', 'eval'), candidates: q.candidates, output: '' }));
+  return (await forcedChoices(engine, model, 'direct', items, { promptsPerCall: 8 })).map((f) => f.choice);
 }
 
 export interface GateOptions {
@@ -139,7 +118,7 @@ export async function measureGates(engine: Engine, model: LoadedModel, dataRoot:
     const fullAns = await greedy(engine, model, qs.map(think), opts.maxTokens, 32);
     const twoAns = await greedy(engine, model, two.map(think), opts.maxTokens, 32);
     const directAns = await greedy(engine, model, qs.map((q) => ({ id: q.id, image: q.image, text: applyTemplate(q.problem, 'direct', 'eval') })), opts.maxTokens, 32);
-    const picks = await forcedChoice(engine, model, qs, 8);
+    const picks = await forcedChoice(engine, model, qs);
     const pct = (k: number) => (100 * k) / Math.max(1, qs.length);
     const count = (f: (i: number) => boolean) => qs.reduce((a, _, i) => a + (f(i) ? 1 : 0), 0);
     const row: GateRow = {
@@ -149,8 +128,8 @@ export async function measureGates(engine: Engine, model: LoadedModel, dataRoot:
       listed: qs[0]?.candidates.length ?? 0,
       full: pct(count((i) => evalMatch(fullAns[i], qs[i].classname))),
       twoName: pct(count((i) => evalMatch(twoAns[i], two[i].classname))),
-      unlisted: pct(count((i) => !isListed(fullAns[i], qs[i].candidates))),
-      forced: pct(count((i) => qs[i].candidates[picks[i]] === qs[i].classname)),
+      unlisted: pct(count((i) => !inList(fullAns[i], qs[i].candidates))),
+      forced: pct(count((i) => picks[i] === qs[i].classname)),
       direct: pct(count((i) => evalMatch(directAns[i], qs[i].classname))),
     };
     opts.onTask?.(row);
